@@ -1,0 +1,80 @@
+//! Criterion benchmarks of the pipeline's stages over the fixture notes.
+//!
+//! Each benchmark first checks that it measures real work: the corpus must
+//! yield the pinned number of mentions.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use note2fhir::{Format, Note, Pipeline};
+
+/// Every fixture note.
+fn corpus() -> Vec<Note> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/notes/skeleton");
+    let mut paths: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            Note::new(
+                p.file_stem().unwrap().to_string_lossy(),
+                std::fs::read_to_string(p).unwrap(),
+            )
+            .with_date("2025-03-12")
+            .unwrap()
+        })
+        .collect()
+}
+
+fn stages(c: &mut Criterion) {
+    let pipeline = Pipeline::builder().build().unwrap();
+    let notes = corpus();
+    let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
+    let mentions: usize = notes.iter().map(|n| pipeline.extract(n).mentions.len()).sum();
+    assert!(mentions > 150, "the corpus must produce mentions, got {mentions}");
+
+    let mut group = c.benchmark_group("stages");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("match", |b| {
+        b.iter(|| {
+            notes
+                .iter()
+                .map(|n| pipeline.matcher().find(&n.text).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("extract", |b| {
+        b.iter(|| {
+            notes
+                .iter()
+                .map(|n| pipeline.extract(n).mentions.len())
+                .sum::<usize>()
+        })
+    });
+    for (name, format) in [
+        ("mentions_json", Format::Mentions),
+        ("bundle_json", Format::Bundle),
+    ] {
+        let mut out = Vec::new();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                for n in &notes {
+                    pipeline.write_note(n, format, &mut out);
+                }
+                out.len()
+            })
+        });
+    }
+    group.finish();
+
+    c.bench_function("build_embedded_dictionaries", |b| {
+        b.iter(|| Pipeline::builder().build().unwrap().matcher().entries().len())
+    });
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

@@ -1,0 +1,257 @@
+//! Command-line arguments (clap) and the validated configuration built from
+//! them. The library never sees clap.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use note2fhir::input::{Input, Records};
+use note2fhir::{batch, Format, OnError, Pipeline};
+
+/// Exit code for a fatal error (bad arguments, unreadable dictionary,
+/// unwritable output).
+pub const EXIT_FATAL: u8 = 1;
+/// Exit code when one or more records were rejected.
+pub const EXIT_REJECTED: u8 = 2;
+
+/// Turn free-text UK ward notes into coded FHIR R4 JSON.
+#[derive(Parser)]
+#[command(name = "note2fhir", version, about)]
+struct Opts {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract medications and problems from notes and write FHIR or mentions.
+    Extract(ExtractArgs),
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// Inputs: .txt files (one note each, id = file stem), directories (every
+    /// .txt below, id = relative path without extension), .jsonl/.ndjson files
+    /// (one {"id","text","date"?,"patient"?} object per line), or - for JSONL
+    /// on standard input (the default).
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<String>,
+
+    /// Output format: one FHIR R4 Bundle or one mentions object per note,
+    /// one JSON line each.
+    #[arg(long, value_enum, default_value_t = FormatArg::Bundle)]
+    format: FormatArg,
+
+    /// Write to this file instead of standard output (written under a
+    /// temporary name and renamed when complete).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    output: Option<PathBuf>,
+
+    /// The date of notes whose record gives none (YYYY-MM-DD).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    note_date: Option<String>,
+
+    /// The instant the output is recorded at (e.g. 2025-03-12T18:30:00Z); it
+    /// adds a Provenance to each Bundle. Defaults to SOURCE_DATE_EPOCH when
+    /// that is set; otherwise there is no Provenance.
+    #[arg(long, value_name = "INSTANT")]
+    recorded: Option<String>,
+
+    /// Add a dictionary (TSV); its entries replace built-in ones with the
+    /// same term. Repeatable.
+    #[arg(long = "dict", value_name = "FILE")]
+    dict: Vec<PathBuf>,
+
+    /// Worker threads (default: one per core). Output is identical whatever
+    /// the number.
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    threads: Option<usize>,
+
+    /// What to do with a bad record: report it on stderr and go on (exit 2
+    /// at the end), write an OperationOutcome line in its place and go on
+    /// (exit 0), or stop at the first (exit 2).
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Report)]
+    on_error: OnErrorArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Bundle,
+    Mentions,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnErrorArg {
+    Report,
+    Outcome,
+    Fail,
+}
+
+/// The validated configuration of `extract`.
+struct ExtractConfig {
+    inputs: Vec<Input>,
+    format: Format,
+    output: Option<PathBuf>,
+    note_date: Option<String>,
+    threads: Option<usize>,
+    on_error: OnError,
+    pipeline: Pipeline,
+}
+
+impl ExtractArgs {
+    fn into_config(self) -> anyhow::Result<ExtractConfig> {
+        let inputs = if self.inputs.is_empty() {
+            vec![Input::Stdin]
+        } else {
+            self.inputs
+                .iter()
+                .map(|arg| Input::from_arg(arg))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let note_date = match self.note_date {
+            Some(date) => Some(
+                note2fhir::parse_note_date(&date)
+                    .map_err(|reason| anyhow::anyhow!("--note-date {date:?}: {reason}"))?,
+            ),
+            None => None,
+        };
+        let recorded = match (self.recorded, std::env::var("SOURCE_DATE_EPOCH")) {
+            (Some(instant), _) => Some(instant),
+            (None, Ok(epoch)) => {
+                let seconds: i64 = epoch.trim().parse().with_context(|| {
+                    format!("SOURCE_DATE_EPOCH {epoch:?} is not a whole number of seconds")
+                })?;
+                Some(note2fhir::instant_from_epoch(seconds))
+            }
+            (None, Err(_)) => None,
+        };
+        let mut builder = Pipeline::builder();
+        for path in &self.dict {
+            builder = builder.dictionary_file(path)?;
+        }
+        if let Some(instant) = &recorded {
+            builder = builder.recorded(instant)?;
+        }
+        if self.threads == Some(0) {
+            bail!("-j must be at least 1");
+        }
+        Ok(ExtractConfig {
+            inputs,
+            format: match self.format {
+                FormatArg::Bundle => Format::Bundle,
+                FormatArg::Mentions => Format::Mentions,
+            },
+            output: self.output,
+            note_date,
+            threads: self.threads,
+            on_error: match self.on_error {
+                OnErrorArg::Report => OnError::Report,
+                OnErrorArg::Outcome => OnError::Outcome,
+                OnErrorArg::Fail => OnError::Fail,
+            },
+            pipeline: builder.build()?,
+        })
+    }
+}
+
+/// Parse the arguments and run the command.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let opts = match Opts::try_parse() {
+        Ok(opts) => opts,
+        Err(err) => {
+            let _ = err.print();
+            return Ok(if err.use_stderr() {
+                ExitCode::from(EXIT_FATAL)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+    };
+    match opts.command {
+        Command::Extract(args) => extract(args.into_config()?),
+    }
+}
+
+fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().context("starting worker threads")?;
+    let records = Records::new(config.inputs, config.note_date);
+    let stderr = io::stderr();
+    let report = |err: &note2fhir::RecordError| {
+        let _ = writeln!(stderr.lock(), "note2fhir: {err}");
+    };
+
+    let summary = match &config.output {
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::with_capacity(1 << 20, stdout);
+            let summary = pool.install(|| {
+                batch::run(
+                    &config.pipeline,
+                    records,
+                    config.format,
+                    config.on_error,
+                    &mut out,
+                    report,
+                )
+            })?;
+            out.flush().context("writing standard output")?;
+            summary
+        }
+        Some(path) => {
+            let name = path
+                .file_name()
+                .context("-o needs a file name")?
+                .to_string_lossy();
+            let partial = path.with_file_name(format!(".{name}.partial"));
+            let file =
+                fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            let summary = pool
+                .install(|| {
+                    batch::run(
+                        &config.pipeline,
+                        records,
+                        config.format,
+                        config.on_error,
+                        &mut out,
+                        report,
+                    )
+                })
+                .with_context(|| format!("writing {}", partial.display()))?;
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("writing {}", partial.display()))?;
+            if summary.stopped {
+                let _ = writeln!(
+                    stderr.lock(),
+                    "note2fhir: stopped; partial output left in {}",
+                    partial.display()
+                );
+            } else {
+                fs::rename(&partial, path)
+                    .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+            }
+            summary
+        }
+    };
+    if summary.rejected > 0 {
+        let _ = writeln!(
+            stderr.lock(),
+            "note2fhir: {} of {} records rejected",
+            summary.rejected,
+            summary.records
+        );
+        if config.on_error != OnError::Outcome {
+            return Ok(ExitCode::from(EXIT_REJECTED));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,44 @@
+//! Dictionaries: terms, their kinds and their codes, and the matcher that finds
+//! them in a note.
+//!
+//! # File format
+//!
+//! A dictionary is a UTF-8, tab-separated file (`<TAB>` below is one tab). Its first line that is neither
+//! blank nor a `#` comment is the header, exactly:
+//!
+//! ```text
+//! term<TAB>kind<TAB>display<TAB>system<TAB>code<TAB>case<TAB>chronic<TAB>also
+//! ```
+//!
+//! | column  | meaning |
+//! |---------|---------|
+//! | term    | the text to find, matched as whole words |
+//! | kind    | `problem` or `medication` |
+//! | display | the concept's preferred display |
+//! | system  | the code system URI (`http://snomed.info/sct`, `http://fdasis.nlm.nih.gov`, …) |
+//! | code    | the code in that system |
+//! | case    | `s`: case-sensitive (ward abbreviations), `i`: any case |
+//! | chronic | `yes` for a condition that stays active when listed as past history |
+//! | also    | further codings, `system|code` separated by `;` (may be empty) |
+//!
+//! A later dictionary (`--dict`) replaces an earlier entry with the same term
+//! and case mode; within one file a term given twice with different codes is
+//! an error.
+
+mod matcher;
+mod rule;
+
+pub use matcher::{Match, Matcher};
+pub use rule::{Coding, Dictionary, Entry, Kind};
+
+/// The dictionaries built into the binary, as `(name, contents)`.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "starter/problems.tsv",
+        include_str!("../../dictionaries/starter/problems.tsv"),
+    ),
+    (
+        "starter/medications.tsv",
+        include_str!("../../dictionaries/starter/medications.tsv"),
+    ),
+];

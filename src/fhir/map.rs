@@ -1,0 +1,266 @@
+//! Mapping an extraction to FHIR resources.
+
+use std::io::Write;
+
+use base64::Engine;
+
+use super::ids::{name_uuid, resource_id};
+use super::model::*;
+use crate::context::Assertion;
+use crate::dictionary::Kind;
+use crate::error::RecordError;
+use crate::mention::{CharCounter, Extraction, Mention};
+
+const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+const CONDITION_VER_STATUS: &str = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
+
+/// How resources refer to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefStyle {
+    /// `urn:uuid:<id>`, resolved inside a Bundle by `fullUrl`.
+    Urn,
+    /// `Type/id`, resolved within a set of NDJSON files.
+    Relative,
+}
+
+impl RefStyle {
+    fn to(self, resource_type: &str, id: &str) -> Reference {
+        Reference {
+            reference: match self {
+                RefStyle::Urn => format!("urn:uuid:{id}"),
+                RefStyle::Relative => format!("{resource_type}/{id}"),
+            },
+        }
+    }
+}
+
+/// The resource type a mention becomes, if any.
+pub fn resource_type_of(kind: Kind, _assertion: &Assertion) -> Option<&'static str> {
+    match kind {
+        Kind::Problem => Some("Condition"),
+        Kind::Medication => Some("MedicationStatement"),
+    }
+}
+
+/// The version written on the Device.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn resources<'a>(
+    ex: &'a Extraction<'a>,
+    recorded: Option<&'a str>,
+    style: RefStyle,
+) -> Vec<(String, Resource<'a>)> {
+    let mut out = Vec::with_capacity(ex.mentions.len() + 4);
+    let text_chars = CharCounter::new(ex.text).at(ex.text.len());
+
+    let patient_id = match ex.patient {
+        Some(p) => name_uuid(&["Patient", "patient", p]),
+        None => name_uuid(&["Patient", "note", ex.note_id]),
+    }
+    .to_string();
+    let patient_ref = || style.to("Patient", &patient_id);
+    out.push((
+        patient_id.clone(),
+        Resource::Patient(Patient {
+            id: patient_id.clone(),
+            identifier: ex.patient.map(|value| Identifier { value }).into_iter().collect(),
+        }),
+    ));
+
+    let device_id = name_uuid(&["Device", "note2fhir", VERSION]).to_string();
+    out.push((
+        device_id.clone(),
+        Resource::Device(Device {
+            id: device_id.clone(),
+            device_name: vec![DeviceName {
+                name: "note2fhir",
+                kind: "user-friendly-name",
+            }],
+            version: vec![DeviceVersion { value: VERSION }],
+        }),
+    ));
+
+    let doc_id = resource_id(ex.note_id, "DocumentReference", 0, text_chars, 0);
+    let doc_ref_string = style.to("DocumentReference", &doc_id).reference;
+    let bytes = ex.text.as_bytes();
+    let hash = sha1_smol::Sha1::from(bytes).digest().bytes();
+    out.push((
+        doc_id.clone(),
+        Resource::DocumentReference(DocumentReference {
+            id: doc_id.clone(),
+            identifier: vec![Identifier { value: ex.note_id }],
+            status: "current",
+            kind: CodeableConcept::one("http://loinc.org", "11506-3", "Progress note"),
+            subject: patient_ref(),
+            content: vec![Content {
+                attachment: Attachment {
+                    content_type: "text/plain; charset=utf-8",
+                    language: "en-GB",
+                    data: (!bytes.is_empty())
+                        .then(|| base64::engine::general_purpose::STANDARD.encode(bytes)),
+                    size: bytes.len(),
+                    hash: base64::engine::general_purpose::STANDARD.encode(hash),
+                },
+            }],
+            context: ex.note_date.map(|start| DocumentContext {
+                period: Period { start: Some(start) },
+            }),
+        }),
+    ));
+
+    let mut targets = Vec::new();
+    for m in &ex.mentions {
+        let Some(fhir) = &m.fhir else { continue };
+        let derivation = vec![DerivationReference {
+            reference: doc_ref_string.clone(),
+            offset: m.start,
+            length: m.end - m.start,
+        }];
+        let resource = match fhir.resource_type {
+            "Condition" => Resource::Condition(condition(
+                m,
+                fhir.id.clone(),
+                derivation,
+                patient_ref(),
+                ex.note_date,
+            )),
+            "MedicationStatement" => Resource::MedicationStatement(MedicationStatement {
+                id: fhir.id.clone(),
+                extension: derivation,
+                status: if m.assertion.negated {
+                    "not-taken"
+                } else {
+                    "unknown"
+                },
+                medication: concept(m),
+                subject: patient_ref(),
+                date_asserted: ex.note_date,
+                derived_from: vec![style.to("DocumentReference", &doc_id)],
+            }),
+            _ => continue,
+        };
+        targets.push(style.to(fhir.resource_type, &fhir.id));
+        out.push((fhir.id.clone(), resource));
+    }
+
+    if let (Some(recorded), false) = (recorded, targets.is_empty()) {
+        let id = resource_id(ex.note_id, "Provenance", 0, text_chars, 0);
+        out.push((
+            id.clone(),
+            Resource::Provenance(Provenance {
+                id,
+                target: targets,
+                recorded,
+                activity: CodeableConcept::one(
+                    "http://terminology.hl7.org/CodeSystem/v3-DataOperation",
+                    "CREATE",
+                    "create",
+                ),
+                agent: vec![ProvenanceAgent {
+                    kind: CodeableConcept::one(
+                        "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                        "assembler",
+                        "Assembler",
+                    ),
+                    who: style.to("Device", &device_id),
+                }],
+                entity: vec![ProvenanceEntity {
+                    role: "derivation",
+                    what: style.to("DocumentReference", &doc_id),
+                }],
+            }),
+        ));
+    }
+    out
+}
+
+fn concept<'a>(m: &Mention<'a>) -> CodeableConcept<'a> {
+    CodeableConcept {
+        coding: m
+            .concept
+            .codes
+            .iter()
+            .map(|c| Coding {
+                system: &c.system,
+                code: &c.code,
+                display: Some(m.concept.display),
+            })
+            .collect(),
+        text: Some(m.text),
+    }
+}
+
+fn condition<'a>(
+    m: &Mention<'a>,
+    id: String,
+    extension: Vec<DerivationReference>,
+    subject: Reference,
+    recorded_date: Option<&'a str>,
+) -> Condition<'a> {
+    let (clinical, verification) = if m.assertion.negated {
+        (None, ("refuted", "Refuted"))
+    } else if m.assertion.uncertain {
+        (Some(("active", "Active")), ("provisional", "Provisional"))
+    } else {
+        (Some(("active", "Active")), ("confirmed", "Confirmed"))
+    };
+    Condition {
+        id,
+        extension,
+        clinical_status: clinical
+            .map(|(code, display)| CodeableConcept::one(CONDITION_CLINICAL, code, display)),
+        verification_status: CodeableConcept::one(CONDITION_VER_STATUS, verification.0, verification.1),
+        category: vec![CodeableConcept::one(
+            CONDITION_CATEGORY,
+            "encounter-diagnosis",
+            "Encounter Diagnosis",
+        )],
+        code: concept(m),
+        subject,
+        recorded_date,
+    }
+}
+
+/// Write the note's Bundle (type `collection`) as one compact JSON value.
+///
+/// `recorded` is the instant of the Provenance and the Bundle's timestamp;
+/// without it there is neither.
+pub fn bundle_to_writer<W: Write>(
+    w: W,
+    ex: &Extraction<'_>,
+    recorded: Option<&str>,
+) -> serde_json::Result<()> {
+    let entry = resources(ex, recorded, RefStyle::Urn)
+        .into_iter()
+        .map(|(id, resource)| BundleEntry {
+            full_url: format!("urn:uuid:{id}"),
+            resource,
+        })
+        .collect();
+    let bundle = Bundle {
+        resource_type: "Bundle",
+        id: name_uuid(&["Bundle", ex.note_id]).to_string(),
+        kind: "collection",
+        timestamp: recorded,
+        entry,
+    };
+    serde_json::to_writer(w, &bundle)
+}
+
+/// Write an OperationOutcome for a rejected record. Its diagnostics name the
+/// record and the reason, never the note text.
+pub fn operation_outcome_to_writer<W: Write>(w: W, err: &RecordError) -> serde_json::Result<()> {
+    let diagnostics = err.to_string();
+    serde_json::to_writer(
+        w,
+        &OperationOutcome {
+            resource_type: "OperationOutcome",
+            issue: vec![Issue {
+                severity: "error",
+                code: err.kind.issue_code(),
+                diagnostics: &diagnostics,
+            }],
+        },
+    )
+}

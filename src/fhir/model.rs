@@ -1,0 +1,254 @@
+//! The FHIR R4 resources note2fhir writes, as serde types in the order the
+//! specification lists their elements.
+
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+pub(crate) const DERIVATION_REFERENCE: &str = "http://hl7.org/fhir/StructureDefinition/derivation-reference";
+
+#[derive(Serialize)]
+#[serde(tag = "resourceType")]
+pub(crate) enum Resource<'a> {
+    Patient(Patient<'a>),
+    Device(Device<'a>),
+    DocumentReference(DocumentReference<'a>),
+    Condition(Condition<'a>),
+    MedicationStatement(MedicationStatement<'a>),
+    Provenance(Provenance<'a>),
+}
+
+#[derive(Serialize)]
+pub(crate) struct Bundle<'a> {
+    #[serde(rename = "resourceType")]
+    pub resource_type: &'static str,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<&'a str>,
+    pub entry: Vec<BundleEntry<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct BundleEntry<'a> {
+    #[serde(rename = "fullUrl")]
+    pub full_url: String,
+    pub resource: Resource<'a>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Reference {
+    pub reference: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Coding<'a> {
+    pub system: &'a str,
+    pub code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CodeableConcept<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coding: Vec<Coding<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
+}
+
+impl<'a> CodeableConcept<'a> {
+    pub fn one(system: &'a str, code: &'a str, display: &'a str) -> Self {
+        CodeableConcept {
+            coding: vec![Coding {
+                system,
+                code,
+                display: Some(display),
+            }],
+            text: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct Identifier<'a> {
+    pub value: &'a str,
+}
+
+/// The `derivation-reference` extension: where in the note a resource came
+/// from. `offset` and `length` are Unicode code points.
+pub(crate) struct DerivationReference {
+    pub reference: String,
+    pub offset: usize,
+    pub length: usize,
+}
+
+impl Serialize for DerivationReference {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Inner<'b>(&'b DerivationReference);
+        impl Serialize for Inner<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(3))?;
+                seq.serialize_element(&UrlValue(
+                    "reference",
+                    "valueReference",
+                    &Reference {
+                        reference: self.0.reference.to_string(),
+                    },
+                ))?;
+                seq.serialize_element(&UrlValue("offset", "valueInteger", &self.0.offset))?;
+                seq.serialize_element(&UrlValue("length", "valueInteger", &self.0.length))?;
+                seq.end()
+            }
+        }
+        let mut st = s.serialize_struct("Extension", 2)?;
+        st.serialize_field("url", DERIVATION_REFERENCE)?;
+        st.serialize_field("extension", &Inner(self))?;
+        st.end()
+    }
+}
+
+struct UrlValue<'b, T>(&'static str, &'static str, &'b T);
+
+impl<T: Serialize> Serialize for UrlValue<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("url", self.0)?;
+        map.serialize_entry(self.1, self.2)?;
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct Patient<'a> {
+    pub id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identifier: Vec<Identifier<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DeviceName<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DeviceVersion<'a> {
+    pub value: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Device<'a> {
+    pub id: String,
+    #[serde(rename = "deviceName")]
+    pub device_name: Vec<DeviceName<'a>>,
+    pub version: Vec<DeviceVersion<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Attachment {
+    #[serde(rename = "contentType")]
+    pub content_type: &'static str,
+    pub language: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    pub size: usize,
+    pub hash: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Content {
+    pub attachment: Attachment,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Period<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DocumentContext<'a> {
+    pub period: Period<'a>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DocumentReference<'a> {
+    pub id: String,
+    pub identifier: Vec<Identifier<'a>>,
+    pub status: &'static str,
+    #[serde(rename = "type")]
+    pub kind: CodeableConcept<'a>,
+    pub subject: Reference,
+    pub content: Vec<Content>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<DocumentContext<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Condition<'a> {
+    pub id: String,
+    pub extension: Vec<DerivationReference>,
+    #[serde(rename = "clinicalStatus", skip_serializing_if = "Option::is_none")]
+    pub clinical_status: Option<CodeableConcept<'a>>,
+    #[serde(rename = "verificationStatus")]
+    pub verification_status: CodeableConcept<'a>,
+    pub category: Vec<CodeableConcept<'a>>,
+    pub code: CodeableConcept<'a>,
+    pub subject: Reference,
+    #[serde(rename = "recordedDate", skip_serializing_if = "Option::is_none")]
+    pub recorded_date: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct MedicationStatement<'a> {
+    pub id: String,
+    pub extension: Vec<DerivationReference>,
+    pub status: &'static str,
+    #[serde(rename = "medicationCodeableConcept")]
+    pub medication: CodeableConcept<'a>,
+    pub subject: Reference,
+    #[serde(rename = "dateAsserted", skip_serializing_if = "Option::is_none")]
+    pub date_asserted: Option<&'a str>,
+    #[serde(rename = "derivedFrom")]
+    pub derived_from: Vec<Reference>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ProvenanceAgent<'a> {
+    #[serde(rename = "type")]
+    pub kind: CodeableConcept<'a>,
+    pub who: Reference,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ProvenanceEntity {
+    pub role: &'static str,
+    pub what: Reference,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Provenance<'a> {
+    pub id: String,
+    pub target: Vec<Reference>,
+    pub recorded: &'a str,
+    pub activity: CodeableConcept<'a>,
+    pub agent: Vec<ProvenanceAgent<'a>>,
+    pub entity: Vec<ProvenanceEntity>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct OperationOutcome<'a> {
+    #[serde(rename = "resourceType")]
+    pub resource_type: &'static str,
+    pub issue: Vec<Issue<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Issue<'a> {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub diagnostics: &'a str,
+}

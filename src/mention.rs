@@ -1,0 +1,130 @@
+//! Mentions: what the extractor found, with spans, codes and assertions.
+//!
+//! # Wire format: `note2fhir.mentions/1`
+//!
+//! One JSON object per note:
+//!
+//! ```json
+//! {"schema": "note2fhir.mentions/1", "note_id": "a/1", "note_date": "2025-03-12",
+//!  "mentions": [{"id": "p53-63", "kind": "problem", "text": "chest pain",
+//!                "start": 53, "end": 63,
+//!                "concept": {"display": "Chest pain",
+//!                            "codes": [{"system": "http://snomed.info/sct", "code": "29857009"}]},
+//!                "assertion": {"negated": true, "uncertain": false, "historical": false,
+//!                              "family": false, "hypothetical": false},
+//!                "fhir": {"type": "Condition", "id": "…"}}]}
+//! ```
+//!
+//! * `start`/`end` are Unicode code-point offsets into the note text, end
+//!   exclusive; `text` is exactly the note's text at that span.
+//! * `id` is unique within the note: the kind's initial and the span.
+//! * `fhir` names the resource the mention became in the Bundle (null if none).
+//! * The contract is additive: later versions add kinds and fields; consumers
+//!   ignore the ones they do not know. Names never change.
+
+use serde::Serialize;
+
+use crate::context::Assertion;
+use crate::dictionary::{Coding, Kind};
+
+/// The schema name written in every mentions line.
+pub const SCHEMA: &str = "note2fhir.mentions/1";
+
+/// A coded concept.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Concept<'a> {
+    /// The preferred display.
+    pub display: &'a str,
+    /// Every coding, primary first.
+    pub codes: &'a [Coding],
+}
+
+/// The resource a mention became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FhirRef {
+    /// The resource type.
+    #[serde(rename = "type")]
+    pub resource_type: &'static str,
+    /// The resource id.
+    pub id: String,
+}
+
+/// One finding in a note.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mention<'a> {
+    /// Unique within the note.
+    pub id: String,
+    /// What was found.
+    pub kind: Kind,
+    /// The note's text at the span.
+    pub text: &'a str,
+    /// Code-point offset of the first character.
+    pub start: usize,
+    /// Code-point offset one past the last character.
+    pub end: usize,
+    /// The coded concept.
+    pub concept: Concept<'a>,
+    /// Negated, uncertain, historical, family, hypothetical.
+    pub assertion: Assertion,
+    /// The resource it became, if any.
+    pub fhir: Option<FhirRef>,
+    /// The byte span in the note.
+    #[serde(skip)]
+    pub bytes: std::ops::Range<usize>,
+    /// The dictionary rule that matched (`file:line`).
+    #[serde(skip)]
+    pub rule: &'a str,
+}
+
+/// Everything extracted from one note.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extraction<'a> {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The note id.
+    pub note_id: &'a str,
+    /// The note date, `YYYY-MM-DD`, if known.
+    pub note_date: Option<&'a str>,
+    /// The findings, ordered by span.
+    pub mentions: Vec<Mention<'a>>,
+    /// The note text.
+    #[serde(skip)]
+    pub text: &'a str,
+    /// The patient id from the input, if any.
+    #[serde(skip)]
+    pub patient: Option<&'a str>,
+}
+
+/// Converts ascending byte offsets to code-point offsets in one pass.
+pub(crate) struct CharCounter<'a> {
+    text: &'a str,
+    ascii: bool,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharCounter<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        CharCounter {
+            text,
+            ascii: text.is_ascii(),
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    /// The code-point offset of byte offset `at` (a char boundary). Calls
+    /// are cheapest with non-decreasing `at`.
+    pub(crate) fn at(&mut self, at: usize) -> usize {
+        if self.ascii {
+            return at;
+        }
+        if at < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..at].chars().count();
+        self.byte = at;
+        self.chars
+    }
+}

@@ -1,0 +1,230 @@
+//! The pipeline: dictionaries compiled once, then applied to any number of
+//! notes from any number of threads.
+
+use std::path::Path;
+
+use crate::context;
+use crate::dictionary::{Dictionary, Matcher};
+use crate::error::{Error, ErrorKind};
+use crate::fhir;
+use crate::mention::{CharCounter, Concept, Extraction, FhirRef, Mention, SCHEMA};
+use crate::note::{parse_note_date, Note};
+use crate::section::Sentences;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One FHIR R4 Bundle (type collection) per note.
+    Bundle,
+    /// One `note2fhir.mentions/1` object per note.
+    Mentions,
+}
+
+/// Configures and builds a [`Pipeline`].
+#[derive(Debug, Clone)]
+pub struct Builder {
+    embedded: bool,
+    dictionaries: Vec<(String, String)>,
+    recorded: Option<String>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// A builder with the embedded dictionaries.
+    pub fn new() -> Builder {
+        Builder {
+            embedded: true,
+            dictionaries: Vec::new(),
+            recorded: None,
+        }
+    }
+
+    /// Leave out the embedded dictionaries (for tests and custom setups).
+    pub fn without_embedded(mut self) -> Builder {
+        self.embedded = false;
+        self
+    }
+
+    /// Add a dictionary in the TSV format; `name` names it in errors. Later
+    /// dictionaries replace earlier entries with the same term.
+    pub fn dictionary(mut self, name: impl Into<String>, contents: impl Into<String>) -> Builder {
+        self.dictionaries.push((name.into(), contents.into()));
+        self
+    }
+
+    /// Add a dictionary file.
+    pub fn dictionary_file(self, path: &Path) -> Result<Builder, Error> {
+        let contents = std::fs::read_to_string(path).map_err(|err| Error::io(path, err))?;
+        Ok(self.dictionary(path.display().to_string(), contents))
+    }
+
+    /// The instant the output is recorded at (an ISO 8601 instant with
+    /// seconds and a zone). It becomes `Provenance.recorded` and
+    /// `Bundle.timestamp`; without it neither is written.
+    pub fn recorded(mut self, instant: &str) -> Result<Builder, Error> {
+        validate_instant(instant)
+            .map_err(|reason| Error::new(ErrorKind::Option(format!("--recorded {instant:?}: {reason}"))))?;
+        self.recorded = Some(instant.to_string());
+        Ok(self)
+    }
+
+    /// Compile the dictionaries.
+    pub fn build(self) -> Result<Pipeline, Error> {
+        let mut dict = if self.embedded {
+            Dictionary::embedded()?
+        } else {
+            Dictionary::new()
+        };
+        for (name, contents) in &self.dictionaries {
+            dict.add_tsv(name, contents)?;
+        }
+        Ok(Pipeline {
+            matcher: Matcher::new(&dict)?,
+            recorded: self.recorded,
+        })
+    }
+}
+
+/// A compiled pipeline. It is `Send + Sync`: share one by reference.
+#[derive(Debug)]
+pub struct Pipeline {
+    matcher: Matcher,
+    recorded: Option<String>,
+}
+
+impl Pipeline {
+    /// A builder.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// The compiled matcher.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Find every mention in a note.
+    pub fn extract<'a>(&'a self, note: &'a Note) -> Extraction<'a> {
+        let text = note.text.as_str();
+        let sentences = Sentences::new(text);
+        let mut chars = CharCounter::new(text);
+        let mut mentions = Vec::new();
+        for m in self.matcher.find(text) {
+            let entry = &self.matcher.entries()[m.entry];
+            let start = chars.at(m.start);
+            let end = chars.at(m.end);
+            let sentence = sentences.around(m.start);
+            let assertion = context::assess(text, sentence.start, m.start);
+            let fhir = fhir::resource_type_of(entry.kind, &assertion).map(|resource_type| FhirRef {
+                resource_type,
+                id: fhir::ids::resource_id(&note.id, resource_type, start, end, 0),
+            });
+            let initial = &entry.kind.as_str()[..1];
+            mentions.push(Mention {
+                id: format!("{initial}{start}-{end}"),
+                kind: entry.kind,
+                text: &text[m.start..m.end],
+                start,
+                end,
+                concept: Concept {
+                    display: &entry.display,
+                    codes: &entry.codes,
+                },
+                assertion,
+                fhir,
+                bytes: m.start..m.end,
+                rule: &entry.rule,
+            });
+        }
+        Extraction {
+            schema: SCHEMA,
+            note_id: &note.id,
+            note_date: note.date.as_deref(),
+            mentions,
+            text,
+            patient: note.patient.as_deref(),
+        }
+    }
+
+    /// Write one note in `format` as a single line of compact JSON (with its
+    /// newline) to `out`.
+    pub fn write_note(&self, note: &Note, format: Format, out: &mut Vec<u8>) {
+        let ex = self.extract(note);
+        // Serialising our own types into memory cannot fail.
+        let result = match format {
+            Format::Bundle => fhir::bundle_to_writer(&mut *out, &ex, self.recorded.as_deref()),
+            Format::Mentions => serde_json::to_writer(&mut *out, &ex),
+        };
+        debug_assert!(result.is_ok());
+        out.push(b'\n');
+    }
+}
+
+/// Check an ISO 8601 instant: a calendar date, a time with seconds, a zone.
+fn validate_instant(value: &str) -> Result<(), String> {
+    parse_note_date(value)?;
+    let time = &value[10..];
+    let has_seconds = time.len() >= 9 && time.as_bytes()[6] == b':';
+    let has_zone =
+        time.ends_with('Z') || time.len() >= 6 && matches!(time.as_bytes()[time.len() - 6], b'+' | b'-');
+    if has_seconds && has_zone {
+        Ok(())
+    } else {
+        Err("an instant needs a time with seconds and a zone, e.g. 2025-03-12T18:30:00Z".into())
+    }
+}
+
+/// The instant `seconds` after the Unix epoch, in UTC (`SOURCE_DATE_EPOCH`).
+pub fn instant_from_epoch(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rem = seconds.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipeline_is_send_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Pipeline>();
+    }
+
+    #[test]
+    fn epoch_instants() {
+        assert_eq!(instant_from_epoch(0), "1970-01-01T00:00:00Z");
+        assert_eq!(instant_from_epoch(1_741_804_200), "2025-03-12T18:30:00Z");
+        assert_eq!(instant_from_epoch(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(instant_from_epoch(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn instants() {
+        assert!(validate_instant("2025-03-12T18:30:00Z").is_ok());
+        assert!(validate_instant("2025-03-12T18:30:00.5+01:00").is_ok());
+        assert!(validate_instant("2025-03-12T18:30Z").is_err());
+        assert!(validate_instant("2025-03-12T18:30:00").is_err());
+        assert!(validate_instant("2025-03-12").is_err());
+    }
+}
