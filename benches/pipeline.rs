@@ -1,7 +1,9 @@
 //! Criterion benchmarks of the pipeline's stages over the fixture notes.
 //!
-//! Each benchmark first checks that it measures real work: the corpus must
-//! yield the pinned number of mentions.
+//! The benchmarks first check that they measure real work: the corpus must
+//! yield more than 150 mentions.
+
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use std::path::Path;
 
