@@ -32,9 +32,16 @@ fn no_orphaned_snapshots() {
         if !file.ends_with(".snap") {
             continue;
         }
-        let input = file.trim_end_matches(".snap").rsplit('@').next().unwrap().to_string();
+        let input = file
+            .trim_end_matches(".snap")
+            .rsplit('@')
+            .next()
+            .unwrap()
+            .to_string();
         assert!(
-            names.iter().any(|n| n.ends_with(&input) || input.ends_with(n.as_str())),
+            names
+                .iter()
+                .any(|n| n.ends_with(&input) || input.ends_with(n.as_str())),
             "snapshot {file} has no fixture"
         );
     }
