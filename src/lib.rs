@@ -40,8 +40,10 @@
 
 #![deny(missing_docs)]
 
+pub mod attribute;
 pub mod batch;
 pub mod context;
+pub mod date;
 pub mod dictionary;
 mod error;
 pub mod fhir;

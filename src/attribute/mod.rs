@@ -1,0 +1,2 @@
+//! Medication attributes: the sig grammar (strength, dose, route, frequency,
+//! duration, …) and medication status cues.

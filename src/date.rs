@@ -1,0 +1,1 @@
+//! Dates and times: finding them and normalising them against the note date.
