@@ -65,6 +65,17 @@ struct ExtractArgs {
     #[arg(long = "dict", value_name = "FILE")]
     dict: Vec<PathBuf>,
 
+    /// Add context rules (TSV: phrase, category, direction, window, value);
+    /// a rule replaces a built-in one with the same phrase. Repeatable.
+    #[arg(long = "context", value_name = "FILE")]
+    context: Vec<PathBuf>,
+
+    /// Print a readable trace per note instead of JSON: each finding, its
+    /// section, flags, the cues that set them, the dictionary rule and the
+    /// resource it became.
+    #[arg(long)]
+    explain: bool,
+
     /// Worker threads (default: one per core). Output is identical whatever
     /// the number.
     #[arg(short = 'j', long = "threads", value_name = "N")]
@@ -132,6 +143,9 @@ impl ExtractArgs {
         for path in &self.dict {
             builder = builder.dictionary_file(path)?;
         }
+        for path in &self.context {
+            builder = builder.context_file(path)?;
+        }
         if let Some(instant) = &recorded {
             builder = builder.recorded(instant)?;
         }
@@ -140,9 +154,10 @@ impl ExtractArgs {
         }
         Ok(ExtractConfig {
             inputs,
-            format: match self.format {
-                FormatArg::Bundle => Format::Bundle,
-                FormatArg::Mentions => Format::Mentions,
+            format: match (self.explain, self.format) {
+                (true, _) => Format::Explain,
+                (false, FormatArg::Bundle) => Format::Bundle,
+                (false, FormatArg::Mentions) => Format::Mentions,
             },
             output: self.output,
             note_date,

@@ -68,12 +68,42 @@ pub struct Mention<'a> {
     pub assertion: Assertion,
     /// The resource it became, if any.
     pub fhir: Option<FhirRef>,
+    /// The section it is in (`past_medical_history`, `plan`, …), if any.
+    pub section: Option<&'a str>,
+    /// `provisional`, `differential` or `unconfirmed` when uncertain.
+    pub certainty: Option<&'a str>,
+    /// The relative's v3-RoleCode (`MTH`, `FAMMEMB`, …) when family.
+    pub relation: Option<&'a str>,
+    /// Why it was found and why its flags are set.
+    pub explain: Explain<'a>,
     /// The byte span in the note.
     #[serde(skip)]
     pub bytes: std::ops::Range<usize>,
-    /// The dictionary rule that matched (`file:line`).
+    /// Whether the dictionary marks it chronic.
     #[serde(skip)]
+    pub chronic: bool,
+}
+
+/// Why a mention was found and why its flags are set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explain<'a> {
+    /// The dictionary entry that matched: `file:line`.
     pub rule: &'a str,
+    /// The cues (and section headers) that set its context, in order.
+    pub cues: Vec<CueOut<'a>>,
+}
+
+/// A cue that set a mention's context.
+#[derive(Debug, Clone, Serialize)]
+pub struct CueOut<'a> {
+    /// `negation`, `possible`, `historical`, `family`, `hypothetical`.
+    pub category: &'static str,
+    /// The cue's text.
+    pub text: &'a str,
+    /// Code-point offset of the first character.
+    pub start: usize,
+    /// Code-point offset one past the last character.
+    pub end: usize,
 }
 
 /// Everything extracted from one note.
@@ -113,18 +143,88 @@ impl<'a> CharCounter<'a> {
         }
     }
 
-    /// The code-point offset of byte offset `at` (a char boundary). Calls
-    /// are cheapest with non-decreasing `at`.
+    /// The code-point offset of byte offset `at` (a char boundary). Each
+    /// call costs the distance from the previous one.
     pub(crate) fn at(&mut self, at: usize) -> usize {
         if self.ascii {
             return at;
         }
         if at < self.byte {
-            self.byte = 0;
-            self.chars = 0;
+            self.chars -= self.text[at..self.byte].chars().count();
+        } else {
+            self.chars += self.text[self.byte..at].chars().count();
         }
-        self.chars += self.text[self.byte..at].chars().count();
         self.byte = at;
         self.chars
     }
+}
+
+/// Write a readable trace of an extraction: each finding with its section,
+/// flags, cues, dictionary rule and resource.
+pub fn write_explanation(out: &mut Vec<u8>, ex: &Extraction<'_>) {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "== note {} (date {}; {} mentions)",
+        ex.note_id,
+        ex.note_date.unwrap_or("unknown"),
+        ex.mentions.len()
+    );
+    for m in &ex.mentions {
+        let a = &m.assertion;
+        let mut flags: Vec<String> = [
+            (a.negated, "negated"),
+            (a.uncertain, "uncertain"),
+            (a.historical, "historical"),
+            (a.family, "family"),
+            (a.hypothetical, "hypothetical"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_string())
+        .collect();
+        if let Some(c) = m.certainty {
+            flags.push(format!("certainty={c}"));
+        }
+        if let Some(r) = m.relation {
+            flags.push(format!("relation={r}"));
+        }
+        if flags.is_empty() {
+            flags.push("affirmed".into());
+        }
+        let _ = writeln!(
+            s,
+            "{:<10} {:?} [{}..{}] section={} {}",
+            m.kind.as_str(),
+            m.text,
+            m.start,
+            m.end,
+            m.section.unwrap_or("-"),
+            flags.join(" ")
+        );
+        let primary = &m.concept.codes[0];
+        let _ = writeln!(
+            s,
+            "    rule   {} -> {} ({} {})",
+            m.explain.rule, m.concept.display, primary.system, primary.code
+        );
+        for cue in &m.explain.cues {
+            let _ = writeln!(
+                s,
+                "    cue    {} {:?} [{}..{}]",
+                cue.category, cue.text, cue.start, cue.end
+            );
+        }
+        match &m.fhir {
+            Some(f) => {
+                let _ = writeln!(s, "    fhir   {}/{}", f.resource_type, f.id);
+            }
+            None => {
+                let _ = writeln!(s, "    fhir   none");
+            }
+        }
+    }
+    s.push('\n');
+    out.extend_from_slice(s.as_bytes());
 }

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use crate::context;
-use crate::dictionary::{Dictionary, Matcher};
+use crate::context::{ContextRules, Finding, Rule};
+use crate::dictionary::{Dictionary, Folded, Matcher};
 use crate::error::{Error, ErrorKind};
 use crate::fhir;
-use crate::mention::{CharCounter, Concept, Extraction, FhirRef, Mention, SCHEMA};
+use crate::mention::{CharCounter, Concept, CueOut, Explain, Extraction, FhirRef, Mention, SCHEMA};
 use crate::note::{parse_note_date, Note};
-use crate::section::Sentences;
+use crate::section::{SectionRules, Sentences};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,9 @@ pub enum Format {
     Bundle,
     /// One `note2fhir.mentions/1` object per note.
     Mentions,
+    /// A readable trace per note (finding, section, cues, rule), for people
+    /// tuning rules. Not a stable format.
+    Explain,
 }
 
 /// Configures and builds a [`Pipeline`].
@@ -25,6 +28,7 @@ pub enum Format {
 pub struct Builder {
     embedded: bool,
     dictionaries: Vec<(String, String)>,
+    context: Vec<(String, String)>,
     recorded: Option<String>,
 }
 
@@ -40,6 +44,7 @@ impl Builder {
         Builder {
             embedded: true,
             dictionaries: Vec::new(),
+            context: Vec::new(),
             recorded: None,
         }
     }
@@ -63,6 +68,19 @@ impl Builder {
         Ok(self.dictionary(path.display().to_string(), contents))
     }
 
+    /// Add context rules (see [`crate::context`]); a rule replaces an earlier
+    /// one with the same phrase.
+    pub fn context_rules(mut self, name: impl Into<String>, contents: impl Into<String>) -> Builder {
+        self.context.push((name.into(), contents.into()));
+        self
+    }
+
+    /// Add a context rule file.
+    pub fn context_file(self, path: &Path) -> Result<Builder, Error> {
+        let contents = std::fs::read_to_string(path).map_err(|err| Error::io(path, err))?;
+        Ok(self.context_rules(path.display().to_string(), contents))
+    }
+
     /// The instant the output is recorded at (an ISO 8601 instant with
     /// seconds and a zone). It becomes `Provenance.recorded` and
     /// `Bundle.timestamp`; without it neither is written.
@@ -83,8 +101,14 @@ impl Builder {
         for (name, contents) in &self.dictionaries {
             dict.add_tsv(name, contents)?;
         }
+        let mut rules: Vec<Rule> = ContextRules::embedded_rules()?;
+        for (name, contents) in &self.context {
+            rules.extend(crate::context::parse_rules(name, contents)?);
+        }
         Ok(Pipeline {
             matcher: Matcher::new(&dict)?,
+            sections: SectionRules::embedded()?,
+            context: ContextRules::new(rules)?,
             recorded: self.recorded,
         })
     }
@@ -94,6 +118,8 @@ impl Builder {
 #[derive(Debug)]
 pub struct Pipeline {
     matcher: Matcher,
+    sections: SectionRules,
+    context: ContextRules,
     recorded: Option<String>,
 }
 
@@ -108,23 +134,59 @@ impl Pipeline {
         &self.matcher
     }
 
+    /// The compiled context rules.
+    pub fn context(&self) -> &ContextRules {
+        &self.context
+    }
+
     /// Find every mention in a note.
     pub fn extract<'a>(&'a self, note: &'a Note) -> Extraction<'a> {
         let text = note.text.as_str();
+        let folded = Folded::new(text);
+        let matches = self.matcher.find_folded(text, &folded);
         let sentences = Sentences::new(text);
+        let sections = self.sections.find(text);
+        let cues = self.context.cues(text, &folded, &matches);
         let mut chars = CharCounter::new(text);
-        let mut mentions = Vec::new();
-        for m in self.matcher.find(text) {
+        let mut mentions = Vec::with_capacity(matches.len());
+        for m in matches {
             let entry = &self.matcher.entries()[m.entry];
             let start = chars.at(m.start);
             let end = chars.at(m.end);
-            let sentence = sentences.around(m.start);
-            let assertion = context::assess(text, sentence.start, m.start);
-            let fhir = fhir::resource_type_of(entry.kind, &assertion).map(|resource_type| FhirRef {
-                resource_type,
-                id: fhir::ids::resource_id(&note.id, resource_type, start, end, 0),
-            });
+            let section = sections
+                .iter()
+                .rev()
+                .find(|s| s.body.start <= m.start && m.end <= s.body.end);
+            let assessment = self.context.assess(
+                text,
+                &cues,
+                sentences.around(m.start),
+                section,
+                &Finding {
+                    span: m.start..m.end,
+                    chronic: entry.chronic,
+                    is_problem: entry.kind == crate::dictionary::Kind::Problem,
+                },
+            );
+            let section = section.map(|s| s.name);
+            let fhir =
+                fhir::resource_type_of(entry.kind, &assessment.assertion, section).map(|resource_type| {
+                    FhirRef {
+                        resource_type,
+                        id: fhir::ids::resource_id(&note.id, resource_type, start, end, 0),
+                    }
+                });
             let initial = &entry.kind.as_str()[..1];
+            let cues = assessment
+                .cues
+                .iter()
+                .map(|(category, span)| CueOut {
+                    category: category.as_str(),
+                    text: &text[span.clone()],
+                    start: chars.at(span.start),
+                    end: chars.at(span.end),
+                })
+                .collect();
             mentions.push(Mention {
                 id: format!("{initial}{start}-{end}"),
                 kind: entry.kind,
@@ -135,10 +197,17 @@ impl Pipeline {
                     display: &entry.display,
                     codes: &entry.codes,
                 },
-                assertion,
+                assertion: assessment.assertion,
+                section,
+                certainty: assessment.certainty,
+                relation: assessment.relation,
+                explain: Explain {
+                    rule: &entry.rule,
+                    cues,
+                },
                 fhir,
                 bytes: m.start..m.end,
-                rule: &entry.rule,
+                chronic: entry.chronic,
             });
         }
         Extraction {
@@ -151,14 +220,18 @@ impl Pipeline {
         }
     }
 
-    /// Write one note in `format` as a single line of compact JSON (with its
-    /// newline) to `out`.
+    /// Write one note in `format` to `out`: a single line of compact JSON
+    /// (with its newline), or for [`Format::Explain`] a block of text.
     pub fn write_note(&self, note: &Note, format: Format, out: &mut Vec<u8>) {
         let ex = self.extract(note);
         // Serialising our own types into memory cannot fail.
         let result = match format {
             Format::Bundle => fhir::bundle_to_writer(&mut *out, &ex, self.recorded.as_deref()),
             Format::Mentions => serde_json::to_writer(&mut *out, &ex),
+            Format::Explain => {
+                crate::mention::write_explanation(out, &ex);
+                return;
+            }
         };
         debug_assert!(result.is_ok());
         out.push(b'\n');

@@ -1,15 +1,17 @@
-//! Finding dictionary terms in a note.
+//! Finding phrases in a note: dictionary terms here, context cues and
+//! section headers elsewhere, all with the same rules.
 //!
-//! Two automata are built once: one over case-sensitive terms (ward
-//! abbreviations such as `PE`, `AF`) run on the note as written, and one over
-//! folded terms run on a lower-cased copy of the note, with a map from the
-//! copy's offsets back to the note's.
+//! Case-sensitive phrases (ward abbreviations such as `PE`, `AF`) are
+//! searched in the note as written; the others in a lower-cased copy of the
+//! note ([`Folded`], made once per note), with a map from the copy's offsets
+//! back to the note's.
 //!
 //! Matching is whole-word: a match may not start or end inside a word (a word
-//! character is any alphanumeric character). All overlapping candidates are
-//! collected, the ones that fail the word test are dropped, and then the
-//! leftmost-longest survive; so a longer term that fails the word test never
-//! hides a shorter one that passes.
+//! character is any alphanumeric character); a phrase whose edge is
+//! punctuation (`?`, `: no`) needs no word break at that edge. All
+//! overlapping candidates are collected, the ones that fail the word test are
+//! dropped, and then the leftmost-longest survive; so a longer phrase that
+//! fails the word test never hides a shorter one that passes.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -23,21 +25,144 @@ pub struct Match {
     pub start: usize,
     /// Byte offset one past the last byte.
     pub end: usize,
-    /// Index into [`Matcher::entries`].
+    /// Index into [`Matcher::entries`] (or into the phrase list of a
+    /// [`PhraseSet`]).
     pub entry: usize,
 }
 
-struct Automaton {
-    ac: AhoCorasick,
-    /// Pattern id → entry index.
-    entries: Vec<usize>,
+/// A lower-cased copy of a note for case-insensitive matching.
+#[derive(Debug, Clone)]
+pub struct Folded {
+    text: String,
+    /// For non-ASCII notes: for every byte of `text` (and one past its end),
+    /// the byte offset of the original character.
+    map: Option<Vec<usize>>,
+}
+
+impl Folded {
+    /// Fold `text`. For ASCII text the copy has the same offsets.
+    pub fn new(text: &str) -> Folded {
+        let (text, map) = fold(text);
+        Folded { text, map }
+    }
+
+    /// Map a span of the copy back to the note; `None` when it starts or ends
+    /// inside the expansion of one original character.
+    fn original_span(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let Some(map) = &self.map else {
+            return Some((start, end));
+        };
+        let starts_clean = start == 0 || map[start] != map[start - 1];
+        let ends_clean = end == map.len() - 1 || map[end] != map[end - 1];
+        (starts_clean && ends_clean).then(|| (map[start], map[end]))
+    }
+}
+
+/// A compiled set of phrases, all case-sensitive or all not.
+pub struct PhraseSet {
+    ac: Option<AhoCorasick>,
+    case_sensitive: bool,
+    /// Per phrase: whether its first and its last character are word
+    /// characters (and so need a word break outside them).
+    edges: Vec<(bool, bool)>,
+}
+
+impl std::fmt::Debug for PhraseSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhraseSet")
+            .field("phrases", &self.edges.len())
+            .finish()
+    }
+}
+
+impl PhraseSet {
+    /// Compile `phrases`; pattern ids are their indices.
+    pub fn new<S: AsRef<str>>(phrases: &[S], case_sensitive: bool) -> Result<PhraseSet, Error> {
+        let keys: Vec<String> = phrases
+            .iter()
+            .map(|p| key_text(p.as_ref(), case_sensitive))
+            .collect();
+        let edges = phrases
+            .iter()
+            .map(|p| {
+                let p = p.as_ref();
+                (
+                    p.chars().next().is_some_and(char::is_alphanumeric),
+                    p.chars().next_back().is_some_and(char::is_alphanumeric),
+                )
+            })
+            .collect();
+        let ac = if keys.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(&keys)
+                    .map_err(|e| Error::new(ErrorKind::Automaton(e.to_string())))?,
+            )
+        };
+        Ok(PhraseSet {
+            ac,
+            case_sensitive,
+            edges,
+        })
+    }
+
+    /// Push every whole-word occurrence in `text` (overlaps included).
+    pub fn candidates(&self, text: &str, folded: &Folded, out: &mut Vec<Match>) {
+        let Some(ac) = &self.ac else { return };
+        let haystack = if self.case_sensitive { text } else { &folded.text };
+        for m in ac.find_overlapping_iter(haystack) {
+            let span = if self.case_sensitive {
+                Some((m.start(), m.end()))
+            } else {
+                folded.original_span(m.start(), m.end())
+            };
+            let Some((start, end)) = span else { continue };
+            let entry = m.pattern().as_usize();
+            let (word_start, word_end) = self.edges[entry];
+            if is_word_bounded(text, start, end, word_start, word_end) {
+                out.push(Match { start, end, entry });
+            }
+        }
+    }
+
+    /// Every whole-word, leftmost-longest, non-overlapping occurrence.
+    pub fn find(&self, text: &str, folded: &Folded) -> Vec<Match> {
+        let mut candidates = Vec::new();
+        self.candidates(text, folded, &mut candidates);
+        leftmost_longest(candidates, |_| 0)
+    }
+}
+
+/// Keep the leftmost, then longest, candidates that do not overlap; `rank`
+/// breaks ties between equal spans (lower wins), then the entry index.
+pub fn leftmost_longest(mut candidates: Vec<Match>, rank: impl Fn(&Match) -> u8) -> Vec<Match> {
+    candidates.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(rank(a).cmp(&rank(b)))
+            .then(a.entry.cmp(&b.entry))
+    });
+    let mut out: Vec<Match> = Vec::new();
+    for m in candidates {
+        if out.last().is_none_or(|last| m.start >= last.end) {
+            out.push(m);
+        }
+    }
+    out
 }
 
 /// The compiled dictionary. Build once, share by reference.
 pub struct Matcher {
     entries: Vec<Entry>,
-    sensitive: Option<Automaton>,
-    insensitive: Option<Automaton>,
+    sensitive: PhraseSet,
+    sensitive_ids: Vec<usize>,
+    insensitive: PhraseSet,
+    insensitive_ids: Vec<usize>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -52,28 +177,21 @@ impl Matcher {
     /// Compile a dictionary.
     pub fn new(dictionary: &Dictionary) -> Result<Matcher, Error> {
         let entries: Vec<Entry> = dictionary.entries().cloned().collect();
-        let build = |case_sensitive: bool| -> Result<Option<Automaton>, Error> {
-            let mut patterns = Vec::new();
-            let mut ids = Vec::new();
-            for (i, e) in entries.iter().enumerate() {
-                if e.case_sensitive == case_sensitive {
-                    patterns.push(key_text(&e.term, case_sensitive));
-                    ids.push(i);
-                }
-            }
-            if patterns.is_empty() {
-                return Ok(None);
-            }
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .build(&patterns)
-                .map_err(|e| Error::new(ErrorKind::Automaton(e.to_string())))?;
-            Ok(Some(Automaton { ac, entries: ids }))
+        let split = |case_sensitive: bool| -> (Vec<&str>, Vec<usize>) {
+            entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.case_sensitive == case_sensitive)
+                .map(|(i, e)| (e.term.as_str(), i))
+                .unzip()
         };
+        let (sensitive_terms, sensitive_ids) = split(true);
+        let (insensitive_terms, insensitive_ids) = split(false);
         Ok(Matcher {
-            sensitive: build(true)?,
-            insensitive: build(false)?,
+            sensitive: PhraseSet::new(&sensitive_terms, true)?,
+            sensitive_ids,
+            insensitive: PhraseSet::new(&insensitive_terms, false)?,
+            insensitive_ids,
             entries,
         })
     }
@@ -86,61 +204,41 @@ impl Matcher {
     /// Every whole-word, leftmost-longest, non-overlapping match in `text`,
     /// in order.
     pub fn find(&self, text: &str) -> Vec<Match> {
-        // (start, end, case-insensitive?, entry)
-        let mut candidates: Vec<(usize, usize, bool, usize)> = Vec::new();
-        if let Some(a) = &self.sensitive {
-            for m in a.ac.find_overlapping_iter(text) {
-                if is_word_bounded(text, m.start(), m.end()) {
-                    candidates.push((m.start(), m.end(), false, a.entries[m.pattern().as_usize()]));
-                }
-            }
-        }
-        if let Some(a) = &self.insensitive {
-            let (folded, map) = fold(text);
-            for m in a.ac.find_overlapping_iter(&folded) {
-                let span = match &map {
-                    None => Some((m.start(), m.end())),
-                    Some(map) => original_span(map, m.start(), m.end()),
-                };
-                if let Some((start, end)) = span {
-                    if is_word_bounded(text, start, end) {
-                        candidates.push((start, end, true, a.entries[m.pattern().as_usize()]));
-                    }
-                }
-            }
-        }
-        // Leftmost first, then longest, then case-sensitive before folded.
-        candidates.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then(b.1.cmp(&a.1))
-                .then(a.2.cmp(&b.2))
-                .then(a.3.cmp(&b.3))
-        });
-        let mut out = Vec::new();
-        let mut last_end = 0;
-        for (start, end, _, entry) in candidates {
-            if start >= last_end {
-                out.push(Match { start, end, entry });
-                last_end = end;
-            }
-        }
-        out
+        self.find_folded(text, &Folded::new(text))
+    }
+
+    /// As [`Matcher::find`], with the note's folded copy already made.
+    pub fn find_folded(&self, text: &str, folded: &Folded) -> Vec<Match> {
+        let mut sensitive = Vec::new();
+        self.sensitive.candidates(text, folded, &mut sensitive);
+        let mut all: Vec<Match> = sensitive
+            .into_iter()
+            .map(|m| Match {
+                entry: self.sensitive_ids[m.entry],
+                ..m
+            })
+            .collect();
+        let mut insensitive = Vec::new();
+        self.insensitive.candidates(text, folded, &mut insensitive);
+        all.extend(insensitive.into_iter().map(|m| Match {
+            entry: self.insensitive_ids[m.entry],
+            ..m
+        }));
+        // On equal spans a case-sensitive entry wins.
+        leftmost_longest(all, |m| u8::from(!self.entries[m.entry].case_sensitive))
     }
 }
 
-/// Whether `text[start..end]` neither starts nor ends inside a word.
-fn is_word_bounded(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].chars().next_back();
-    let after = text[end..].chars().next();
-    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-}
-
-/// Map a span of the folded copy back to the note; `None` when it starts or
-/// ends inside the expansion of one original character.
-fn original_span(map: &[usize], start: usize, end: usize) -> Option<(usize, usize)> {
-    let starts_clean = start == 0 || map[start] != map[start - 1];
-    let ends_clean = end == map.len() - 1 || map[end] != map[end - 1];
-    (starts_clean && ends_clean).then(|| (map[start], map[end]))
+/// Whether `text[start..end]` neither starts nor ends inside a word, checking
+/// only the edges that are word characters in the phrase.
+fn is_word_bounded(text: &str, start: usize, end: usize, word_start: bool, word_end: bool) -> bool {
+    let before_ok = !word_start
+        || !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+    let after_ok = !word_end || !text[end..].chars().next().is_some_and(char::is_alphanumeric);
+    before_ok && after_ok
 }
 
 /// Lower-case `text` for matching. For ASCII text the copy has the same
@@ -216,5 +314,18 @@ mod tests {
         // A letter whose lower case is longer than itself (İ → i̇) keeps offsets right.
         let m = matcher(&[("fall", "i")]);
         assert_eq!(found(&m, "İİ FALL İ"), ["FALL"]);
+    }
+
+    #[test]
+    fn punctuation_edges_need_no_word_break() {
+        let set = PhraseSet::new(&["?", ": no", "no"], false).unwrap();
+        let text = "?PE. Cough: no. Nothing";
+        let folded = Folded::new(text);
+        let got: Vec<&str> = set
+            .find(text, &folded)
+            .iter()
+            .map(|m| &text[m.start..m.end])
+            .collect();
+        assert_eq!(got, ["?", ": no"]);
     }
 }

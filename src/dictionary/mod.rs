@@ -28,7 +28,7 @@
 mod matcher;
 mod rule;
 
-pub use matcher::{Match, Matcher};
+pub use matcher::{leftmost_longest, Folded, Match, Matcher, PhraseSet};
 pub use rule::{Coding, Dictionary, Entry, Kind};
 
 /// The dictionaries built into the binary, as `(name, contents)`.

@@ -36,11 +36,29 @@ impl RefStyle {
 }
 
 /// The resource type a mention becomes, if any.
-pub fn resource_type_of(kind: Kind, _assertion: &Assertion) -> Option<&'static str> {
+///
+/// A relative's problem becomes a FamilyMemberHistory, unless negated ("no
+/// family history of IHD": mentions only). Hypothetical findings and a
+/// relative's medication become nothing. A drug or a reaction named in the
+/// allergies section becomes nothing here: it belongs to an allergy
+/// statement, never to a MedicationStatement or a Condition.
+pub fn resource_type_of(kind: Kind, assertion: &Assertion, section: Option<&str>) -> Option<&'static str> {
+    if assertion.hypothetical {
+        return None;
+    }
     match kind {
+        Kind::Problem if assertion.family => (!assertion.negated).then_some("FamilyMemberHistory"),
+        // A reaction named in an allergy statement is not a problem list entry.
+        Kind::Problem if section == Some("allergies") => None,
         Kind::Problem => Some("Condition"),
+        Kind::Medication if assertion.family || section == Some("allergies") => None,
         Kind::Medication => Some("MedicationStatement"),
     }
+}
+
+/// Whether a section is a list of the patient's standing problems.
+fn is_problem_list(section: Option<&str>) -> bool {
+    matches!(section, Some("past_medical_history" | "past_surgical_history"))
 }
 
 /// The version written on the Device.
@@ -125,6 +143,13 @@ fn resources<'a>(
                 patient_ref(),
                 ex.note_date,
             )),
+            "FamilyMemberHistory" => Resource::FamilyMemberHistory(family_member_history(
+                m,
+                fhir.id.clone(),
+                derivation,
+                patient_ref(),
+                ex.note_date,
+            )),
             "MedicationStatement" => Resource::MedicationStatement(MedicationStatement {
                 id: fhir.id.clone(),
                 extension: derivation,
@@ -198,12 +223,32 @@ fn condition<'a>(
     subject: Reference,
     recorded_date: Option<&'a str>,
 ) -> Condition<'a> {
-    let (clinical, verification) = if m.assertion.negated {
-        (None, ("refuted", "Refuted"))
-    } else if m.assertion.uncertain {
-        (Some(("active", "Active")), ("provisional", "Provisional"))
+    const ACTIVE: Option<(&str, &str)> = Some(("active", "Active"));
+    let a = &m.assertion;
+    let problem_list = is_problem_list(m.section);
+    let verification = if a.negated {
+        ("refuted", "Refuted")
+    } else if a.uncertain {
+        match m.certainty {
+            Some("differential") => ("differential", "Differential"),
+            Some("unconfirmed") => ("unconfirmed", "Unconfirmed"),
+            _ => ("provisional", "Provisional"),
+        }
     } else {
-        (Some(("active", "Active")), ("confirmed", "Confirmed"))
+        ("confirmed", "Confirmed")
+    };
+    let clinical = match verification.0 {
+        "refuted" | "unconfirmed" => None,
+        _ if a.historical => Some(("resolved", "Resolved")),
+        // A chronic condition on a problem list is current; anything else
+        // listed there with no cue may be past or present: say nothing.
+        "confirmed" if problem_list && !m.chronic => None,
+        _ => ACTIVE,
+    };
+    let category = if problem_list || a.historical {
+        ("problem-list-item", "Problem List Item")
+    } else {
+        ("encounter-diagnosis", "Encounter Diagnosis")
     };
     Condition {
         id,
@@ -211,14 +256,70 @@ fn condition<'a>(
         clinical_status: clinical
             .map(|(code, display)| CodeableConcept::one(CONDITION_CLINICAL, code, display)),
         verification_status: CodeableConcept::one(CONDITION_VER_STATUS, verification.0, verification.1),
-        category: vec![CodeableConcept::one(
-            CONDITION_CATEGORY,
-            "encounter-diagnosis",
-            "Encounter Diagnosis",
-        )],
+        category: vec![CodeableConcept::one(CONDITION_CATEGORY, category.0, category.1)],
         code: concept(m),
         subject,
         recorded_date,
+    }
+}
+
+/// v3-RoleCode display and administrative gender of each relation.
+fn relation_details(code: &str) -> (&'static str, Option<&'static str>) {
+    match code {
+        "MTH" => ("mother", Some("female")),
+        "FTH" => ("father", Some("male")),
+        "SIS" => ("sister", Some("female")),
+        "BRO" => ("brother", Some("male")),
+        "SONC" => ("son", Some("male")),
+        "DAUC" => ("daughter", Some("female")),
+        "GRMTH" => ("grandmother", Some("female")),
+        "GRFTH" => ("grandfather", Some("male")),
+        "AUNT" => ("aunt", Some("female")),
+        "UNCLE" => ("uncle", Some("male")),
+        "SIB" => ("sibling", None),
+        _ => ("family member", None),
+    }
+}
+
+fn family_member_history<'a>(
+    m: &Mention<'a>,
+    id: String,
+    extension: Vec<DerivationReference>,
+    patient: Reference,
+    date: Option<&'a str>,
+) -> FamilyMemberHistory<'a> {
+    let code = m.relation.unwrap_or("FAMMEMB");
+    let (display, sex) = relation_details(code);
+    let relative_text = m
+        .explain
+        .cues
+        .iter()
+        .rev()
+        .find(|c| c.category == "family" && c.end <= m.start)
+        .map(|c| c.text);
+    FamilyMemberHistory {
+        id,
+        extension,
+        status: "partial",
+        patient,
+        date,
+        relationship: CodeableConcept {
+            coding: vec![Coding {
+                system: "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                code,
+                display: Some(display),
+            }],
+            text: relative_text,
+        },
+        sex: sex.map(|g| CodeableConcept {
+            coding: vec![Coding {
+                system: "http://hl7.org/fhir/administrative-gender",
+                code: g,
+                display: None,
+            }],
+            text: None,
+        }),
+        condition: vec![FamilyCondition { code: concept(m) }],
     }
 }
 

@@ -14,6 +14,7 @@ pub(crate) enum Resource<'a> {
     DocumentReference(DocumentReference<'a>),
     Condition(Condition<'a>),
     MedicationStatement(MedicationStatement<'a>),
+    FamilyMemberHistory(FamilyMemberHistory<'a>),
     Provenance(Provenance<'a>),
 }
 
@@ -214,6 +215,25 @@ pub(crate) struct MedicationStatement<'a> {
     pub date_asserted: Option<&'a str>,
     #[serde(rename = "derivedFrom")]
     pub derived_from: Vec<Reference>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FamilyCondition<'a> {
+    pub code: CodeableConcept<'a>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FamilyMemberHistory<'a> {
+    pub id: String,
+    pub extension: Vec<DerivationReference>,
+    pub status: &'static str,
+    pub patient: Reference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<&'a str>,
+    pub relationship: CodeableConcept<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<CodeableConcept<'a>>,
+    pub condition: Vec<FamilyCondition<'a>>,
 }
 
 #[derive(Serialize)]

@@ -122,10 +122,10 @@ fn bundle_agrees_with_mentions_and_text() {
                 part("length")["valueInteger"].as_u64().unwrap(),
                 m["end"].as_u64().unwrap() - m["start"].as_u64().unwrap()
             );
-            let code = if r["resourceType"] == "Condition" {
-                &r["code"]
-            } else {
-                &r["medicationCodeableConcept"]
+            let code = match r["resourceType"].as_str().unwrap() {
+                "Condition" => &r["code"],
+                "FamilyMemberHistory" => &r["condition"][0]["code"],
+                _ => &r["medicationCodeableConcept"],
             };
             assert_eq!(code["text"], m["text"]);
             assert_eq!(code["coding"][0]["code"], m["concept"]["codes"][0]["code"]);

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per concern.
 
 mod cli;
+mod context;
 mod fixtures;
 mod invariants;
 mod schema;

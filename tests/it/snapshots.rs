@@ -22,27 +22,29 @@ fn bundles() {
 
 #[test]
 fn no_orphaned_snapshots() {
-    let names: Vec<String> = fixtures::all_notes()
+    let notes = fixtures::root().join("notes");
+    let inputs: Vec<String> = fixtures::all_notes()
         .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(&notes)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
+    let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let file = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if !file.ends_with(".snap") {
+        let Some(stem) = file.strip_suffix(".snap") else {
             continue;
-        }
-        let input = file
-            .trim_end_matches(".snap")
-            .rsplit('@')
-            .next()
-            .unwrap()
-            .to_string();
-        assert!(
-            names
-                .iter()
-                .any(|n| n.ends_with(&input) || input.ends_with(n.as_str())),
-            "snapshot {file} has no fixture"
-        );
+        };
+        count += 1;
+        // insta names a glob snapshot `it__snapshots__NAME@PATH`, with the
+        // path's `/` written as `__`.
+        let (_, input) = stem.split_once('@').expect("a glob snapshot");
+        let input = input.replace("__", "/");
+        assert!(inputs.contains(&input), "snapshot {file} has no fixture {input}");
     }
+    assert_eq!(count, 2 * inputs.len(), "one snapshot per fixture and format");
 }
