@@ -294,6 +294,8 @@ pub struct Assessment<'r> {
     pub relation: Option<&'r str>,
     /// The cues (and section headers) that set the flags: (category, byte span).
     pub cues: Vec<(Category, Range<usize>)>,
+    /// The byte span of a year that dates a historical finding ("MI 2010").
+    pub onset_year: Option<Range<usize>>,
 }
 
 impl ContextRules {
@@ -487,10 +489,13 @@ impl ContextRules {
         }
         // A past year right after an acute finding ("MI 2010", "DVT in 2018")
         // dates it in the past.
-        if !chronic && !out.assertion.historical {
+        if !chronic {
             if let Some(year) = year_after(text, target.end, scope.end) {
-                out.assertion.historical = true;
-                out.cues.push((Category::Historical, year));
+                if !out.assertion.historical {
+                    out.assertion.historical = true;
+                    out.cues.push((Category::Historical, year.clone()));
+                }
+                out.onset_year = Some(year);
             }
         }
         if let Some(s) = section.filter(|s| s.body.start <= target.start && target.end <= s.body.end) {

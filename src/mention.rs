@@ -82,6 +82,9 @@ pub struct Mention<'a> {
     /// Whether the dictionary marks it chronic.
     #[serde(skip)]
     pub chronic: bool,
+    /// The year a historical finding is dated to ("MI 2010"), as written.
+    #[serde(skip)]
+    pub onset_year: Option<&'a str>,
 }
 
 /// Why a mention was found and why its flags are set.

@@ -208,6 +208,7 @@ impl Pipeline {
                 fhir,
                 bytes: m.start..m.end,
                 chronic: entry.chronic,
+                onset_year: assessment.onset_year.clone().map(|y| &text[y]),
             });
         }
         Extraction {

@@ -259,6 +259,7 @@ fn condition<'a>(
         category: vec![CodeableConcept::one(CONDITION_CATEGORY, category.0, category.1)],
         code: concept(m),
         subject,
+        onset: m.onset_year,
         recorded_date,
     }
 }

@@ -199,6 +199,8 @@ pub(crate) struct Condition<'a> {
     pub category: Vec<CodeableConcept<'a>>,
     pub code: CodeableConcept<'a>,
     pub subject: Reference,
+    #[serde(rename = "onsetDateTime", skip_serializing_if = "Option::is_none")]
+    pub onset: Option<&'a str>,
     #[serde(rename = "recordedDate", skip_serializing_if = "Option::is_none")]
     pub recorded_date: Option<&'a str>,
 }
