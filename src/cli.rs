@@ -29,6 +29,40 @@ struct Opts {
 enum Command {
     /// Extract medications and problems from notes and write FHIR or mentions.
     Extract(ExtractArgs),
+    /// Check or count the dictionaries.
+    #[command(subcommand)]
+    Dict(DictCommand),
+}
+
+#[derive(Subcommand)]
+enum DictCommand {
+    /// Report malformed rows, conflicting codes, everyday words and drug
+    /// names that are ward shorthand (file:line); exit 1 on errors.
+    Lint(DictArgs),
+    /// Count terms by kind and source.
+    Stats(DictArgs),
+}
+
+#[derive(clap::Args)]
+struct DictArgs {
+    /// Also check this dictionary (TSV), layered after the built-in ones.
+    /// Repeatable.
+    #[arg(long = "dict", value_name = "FILE")]
+    dict: Vec<PathBuf>,
+}
+
+impl DictArgs {
+    fn sources(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut sources: Vec<(String, String)> = note2fhir::dictionary::EMBEDDED
+            .iter()
+            .map(|(name, contents)| (format!("<embedded>/{name}"), contents.to_string()))
+            .collect();
+        for path in &self.dict {
+            let contents = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            sources.push((path.display().to_string(), contents));
+        }
+        Ok(sources)
+    }
 }
 
 #[derive(clap::Args)]
@@ -187,7 +221,53 @@ pub fn run() -> anyhow::Result<ExitCode> {
     };
     match opts.command {
         Command::Extract(args) => extract(args.into_config()?),
+        Command::Dict(DictCommand::Lint(args)) => dict_lint(&args),
+        Command::Dict(DictCommand::Stats(args)) => dict_stats(&args),
     }
+}
+
+fn dict_lint(args: &DictArgs) -> anyhow::Result<ExitCode> {
+    use note2fhir::dictionary::lint;
+    let sources = args.sources()?;
+    let findings = lint::lint(
+        &sources,
+        &lint::word_list(lint::EMBEDDED_STOPLIST),
+        &lint::word_list(lint::EMBEDDED_RESERVED),
+    );
+    let mut out = io::stdout().lock();
+    for finding in &findings {
+        writeln!(out, "{finding}")?;
+    }
+    let errors = findings.iter().filter(|f| f.error).count();
+    let rows: usize = sources
+        .iter()
+        .map(|(_, c)| c.lines().count().saturating_sub(1))
+        .sum();
+    writeln!(
+        out,
+        "{} dictionaries, {rows} rows: {errors} errors, {} warnings",
+        sources.len(),
+        findings.len() - errors
+    )?;
+    Ok(if errors > 0 {
+        ExitCode::from(EXIT_FATAL)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn dict_stats(args: &DictArgs) -> anyhow::Result<ExitCode> {
+    let mut dict = note2fhir::dictionary::Dictionary::new();
+    for (name, contents) in args.sources()? {
+        dict.add_tsv(&name, &contents)?;
+    }
+    let mut out = io::stdout().lock();
+    writeln!(out, "kind\tsource\tterms")?;
+    for (kind, source, n) in note2fhir::dictionary::lint::stats(&dict) {
+        writeln!(out, "{kind}\t{source}\t{n}")?;
+    }
+    writeln!(out, "total\t\t{}", dict.len())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {

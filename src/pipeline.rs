@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::context::{ContextRules, Finding, Rule};
-use crate::dictionary::{Dictionary, Folded, Matcher};
+use crate::dictionary::{AmbiguityRules, Dictionary, Folded, Matcher};
 use crate::error::{Error, ErrorKind};
 use crate::fhir;
 use crate::mention::{CharCounter, Concept, CueOut, Explain, Extraction, FhirRef, Mention, SCHEMA};
@@ -93,20 +93,23 @@ impl Builder {
 
     /// Compile the dictionaries.
     pub fn build(self) -> Result<Pipeline, Error> {
-        let mut dict = if self.embedded {
-            Dictionary::embedded()?
-        } else {
-            Dictionary::new()
-        };
-        for (name, contents) in &self.dictionaries {
-            dict.add_tsv(name, contents)?;
+        let mut sources: Vec<(String, &str)> = Vec::new();
+        if self.embedded {
+            sources.extend(
+                crate::dictionary::EMBEDDED
+                    .iter()
+                    .map(|(name, contents)| (format!("<embedded>/{name}"), *contents)),
+            );
         }
+        sources.extend(self.dictionaries.iter().map(|(n, c)| (n.clone(), c.as_str())));
+        let dict = Dictionary::from_sources(&sources)?;
         let mut rules: Vec<Rule> = ContextRules::embedded_rules()?;
         for (name, contents) in &self.context {
             rules.extend(crate::context::parse_rules(name, contents)?);
         }
         Ok(Pipeline {
             matcher: Matcher::new(&dict)?,
+            ambiguity: AmbiguityRules::embedded()?,
             sections: SectionRules::embedded()?,
             context: ContextRules::new(rules)?,
             recorded: self.recorded,
@@ -118,6 +121,7 @@ impl Builder {
 #[derive(Debug)]
 pub struct Pipeline {
     matcher: Matcher,
+    ambiguity: AmbiguityRules,
     sections: SectionRules,
     context: ContextRules,
     recorded: Option<String>,
@@ -143,7 +147,9 @@ impl Pipeline {
     pub fn extract<'a>(&'a self, note: &'a Note) -> Extraction<'a> {
         let text = note.text.as_str();
         let folded = Folded::new(text);
-        let matches = self.matcher.find_folded(text, &folded);
+        let mut matches = self.matcher.find_folded(text, &folded);
+        let entries = self.matcher.entries();
+        matches.retain(|m| !self.ambiguity.vetoes(text, m, &entries[m.entry]));
         let sentences = Sentences::new(text);
         let sections = self.sections.find(text);
         let cues = self.context.cues(text, &folded, &matches);

@@ -15,7 +15,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use super::rule::{key_text, Dictionary, Entry};
+use super::rule::{key_text, Dictionary, Entry, Kind};
 use crate::error::{Error, ErrorKind};
 
 /// A term found in a note: a byte span and the entry that matched.
@@ -157,12 +157,13 @@ pub fn leftmost_longest(mut candidates: Vec<Match>, rank: impl Fn(&Match) -> u8)
 }
 
 /// The compiled dictionary. Build once, share by reference.
+///
+/// The terms are split into three automata — case-sensitive terms, and the
+/// other problems and medications — built in parallel.
 pub struct Matcher {
     entries: Vec<Entry>,
-    sensitive: PhraseSet,
-    sensitive_ids: Vec<usize>,
-    insensitive: PhraseSet,
-    insensitive_ids: Vec<usize>,
+    /// Each automaton with, per pattern id, the entry index.
+    sets: Vec<(PhraseSet, Vec<usize>)>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -177,21 +178,26 @@ impl Matcher {
     /// Compile a dictionary.
     pub fn new(dictionary: &Dictionary) -> Result<Matcher, Error> {
         let entries: Vec<Entry> = dictionary.entries().cloned().collect();
-        let split = |case_sensitive: bool| -> (Vec<&str>, Vec<usize>) {
-            entries
+        let build = |case_sensitive: bool, kind: Option<Kind>| -> Result<(PhraseSet, Vec<usize>), Error> {
+            let (terms, ids): (Vec<&str>, Vec<usize>) = entries
                 .iter()
                 .enumerate()
-                .filter(|(_, e)| e.case_sensitive == case_sensitive)
+                .filter(|(_, e)| e.case_sensitive == case_sensitive && kind.is_none_or(|k| e.kind == k))
                 .map(|(i, e)| (e.term.as_str(), i))
-                .unzip()
+                .unzip();
+            Ok((PhraseSet::new(&terms, case_sensitive)?, ids))
         };
-        let (sensitive_terms, sensitive_ids) = split(true);
-        let (insensitive_terms, insensitive_ids) = split(false);
+        let (sensitive, (problems, medications)) = rayon::join(
+            || build(true, None),
+            || {
+                rayon::join(
+                    || build(false, Some(Kind::Problem)),
+                    || build(false, Some(Kind::Medication)),
+                )
+            },
+        );
         Ok(Matcher {
-            sensitive: PhraseSet::new(&sensitive_terms, true)?,
-            sensitive_ids,
-            insensitive: PhraseSet::new(&insensitive_terms, false)?,
-            insensitive_ids,
+            sets: vec![sensitive?, problems?, medications?],
             entries,
         })
     }
@@ -209,21 +215,16 @@ impl Matcher {
 
     /// As [`Matcher::find`], with the note's folded copy already made.
     pub fn find_folded(&self, text: &str, folded: &Folded) -> Vec<Match> {
-        let mut sensitive = Vec::new();
-        self.sensitive.candidates(text, folded, &mut sensitive);
-        let mut all: Vec<Match> = sensitive
-            .into_iter()
-            .map(|m| Match {
-                entry: self.sensitive_ids[m.entry],
-                ..m
-            })
-            .collect();
-        let mut insensitive = Vec::new();
-        self.insensitive.candidates(text, folded, &mut insensitive);
-        all.extend(insensitive.into_iter().map(|m| Match {
-            entry: self.insensitive_ids[m.entry],
-            ..m
-        }));
+        let mut all: Vec<Match> = Vec::new();
+        let mut found = Vec::new();
+        for (set, ids) in &self.sets {
+            found.clear();
+            set.candidates(text, folded, &mut found);
+            all.extend(found.iter().map(|m| Match {
+                entry: ids[m.entry],
+                ..*m
+            }));
+        }
         // On equal spans a case-sensitive entry wins.
         leftmost_longest(all, |m| u8::from(!self.entries[m.entry].case_sensitive))
     }

