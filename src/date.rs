@@ -1,1 +1,0 @@
-//! Dates and times: finding them and normalising them against the note date.
