@@ -1,8 +1,12 @@
 //! The integration tests: one binary, one module per concern.
 
+// Tests print notices (skips, measured figures) on stderr.
+#![allow(clippy::print_stderr)]
+
 mod cli;
 mod context;
 mod dictionary;
+mod expected;
 mod fixtures;
 mod invariants;
 mod schema;
