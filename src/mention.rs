@@ -35,8 +35,13 @@ pub const SCHEMA: &str = "note2fhir.mentions/1";
 pub struct Concept<'a> {
     /// The preferred display.
     pub display: &'a str,
-    /// Every coding, primary first.
+    /// Every coding, primary first; for a combination product, its
+    /// ingredients' codings.
     pub codes: &'a [Coding],
+    /// True for a combination product with no single open code
+    /// (co-amoxiclav); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub combination: bool,
 }
 
 /// The resource a mention became.

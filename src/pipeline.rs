@@ -202,6 +202,7 @@ impl Pipeline {
                 concept: Concept {
                     display: &entry.display,
                     codes: &entry.codes,
+                    combination: entry.combination,
                 },
                 assertion: assessment.assertion,
                 section,

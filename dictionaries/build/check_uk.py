@@ -190,6 +190,15 @@ class Checker:
         also = self.check_also(where, row["also"])
         if row["chronic"] != "no":
             self.err(where, "chronic must be 'no' for medications")
+        if "combination" in row["flags"].split(","):
+            # A product with no single open code: every coding is an
+            # ingredient's UNII, and the display names the product.
+            for s, c in [(system, code)] + also:
+                if s != UNII or c not in self.db_by_unii:
+                    self.err(where, f"combination ingredient {s}|{c} is not a DrugBank UNII")
+            if not also:
+                self.err(where, "a combination needs at least two ingredients")
+            return
         if system == UNII:
             cands = self.db_by_unii.get(code)
             if not cands:
@@ -275,8 +284,8 @@ class Checker:
                 self.err(where, "case must be 's' or 'i'")
             if row["chronic"] not in ("yes", "no"):
                 self.err(where, "chronic must be 'yes' or 'no'")
-            if any(f not in ("ambiguous",) for f in row["flags"].split(",") if f):
-                self.err(where, "flags may only hold 'ambiguous'")
+            if any(f not in ("ambiguous", "combination") for f in row["flags"].split(",") if f):
+                self.err(where, "flags may only hold 'ambiguous' and 'combination'")
 
             key = row["term"].casefold()
             if key in seen:

@@ -55,6 +55,9 @@ pub struct Entry {
     pub chronic: bool,
     /// Whether the term has other senses; ambiguity rules may veto a match.
     pub ambiguous: bool,
+    /// A product with no single open code (co-amoxiclav): its codings are
+    /// its ingredients', not its own.
+    pub combination: bool,
     /// Where the entry came from: `name:line`.
     pub rule: String,
 }
@@ -108,7 +111,9 @@ impl Dictionary {
 
     fn share_codings(&mut self) {
         let mut extra: HashMap<(Cow<'static, str>, String), Vec<Coding>> = HashMap::new();
-        for e in self.entries.values() {
+        // A combination's codings are its ingredients': it neither lends nor
+        // borrows.
+        for e in self.entries.values().filter(|e| !e.combination) {
             let known = extra
                 .entry((e.codes[0].system.clone(), e.codes[0].code.clone()))
                 .or_default();
@@ -118,7 +123,7 @@ impl Dictionary {
                 }
             }
         }
-        for e in self.entries.values_mut() {
+        for e in self.entries.values_mut().filter(|e| !e.combination) {
             if let Some(more) = extra.get(&(e.codes[0].system.clone(), e.codes[0].code.clone())) {
                 for c in more {
                     if !e.codes.contains(c) {
@@ -249,7 +254,7 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
             cols.len()
         ));
     }
-    let mut ambiguous = false;
+    let (mut ambiguous, mut combination) = (false, false);
     for flag in cols
         .get(8)
         .copied()
@@ -259,6 +264,7 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
     {
         match flag {
             "ambiguous" => ambiguous = true,
+            "combination" => combination = true,
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
@@ -307,6 +313,7 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
         case_sensitive,
         chronic,
         ambiguous,
+        combination,
         rule: rule.to_string(),
     })
 }

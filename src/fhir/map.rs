@@ -152,13 +152,17 @@ fn resources<'a>(
             )),
             "MedicationStatement" => Resource::MedicationStatement(MedicationStatement {
                 id: fhir.id.clone(),
+                contained: combination(m).into_iter().collect(),
+                medication_reference: m.concept.combination.then(|| Reference {
+                    reference: "#med".to_string(),
+                }),
                 extension: derivation,
                 status: if m.assertion.negated {
                     "not-taken"
                 } else {
                     "unknown"
                 },
-                medication: concept(m),
+                medication: (!m.concept.combination).then(|| concept(m)),
                 subject: patient_ref(),
                 date_asserted: ex.note_date,
                 derived_from: vec![style.to("DocumentReference", &doc_id)],
@@ -198,6 +202,34 @@ fn resources<'a>(
         ));
     }
     out
+}
+
+/// A combination product (co-amoxiclav) has no single open code: it becomes
+/// a contained Medication named by its text, with each ingredient coded.
+fn combination<'a>(m: &Mention<'a>) -> Option<ContainedMedication<'a>> {
+    m.concept.combination.then(|| ContainedMedication {
+        resource_type: "Medication",
+        id: "med",
+        code: CodeableConcept {
+            coding: Vec::new(),
+            text: Some(m.text),
+        },
+        ingredient: m
+            .concept
+            .codes
+            .iter()
+            .map(|c| Ingredient {
+                item: CodeableConcept {
+                    coding: vec![Coding {
+                        system: &c.system,
+                        code: &c.code,
+                        display: None,
+                    }],
+                    text: None,
+                },
+            })
+            .collect(),
+    })
 }
 
 fn concept<'a>(m: &Mention<'a>) -> CodeableConcept<'a> {

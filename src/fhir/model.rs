@@ -208,15 +208,36 @@ pub(crate) struct Condition<'a> {
 #[derive(Serialize)]
 pub(crate) struct MedicationStatement<'a> {
     pub id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contained: Vec<ContainedMedication<'a>>,
     pub extension: Vec<DerivationReference>,
     pub status: &'static str,
-    #[serde(rename = "medicationCodeableConcept")]
-    pub medication: CodeableConcept<'a>,
+    #[serde(rename = "medicationCodeableConcept", skip_serializing_if = "Option::is_none")]
+    pub medication: Option<CodeableConcept<'a>>,
+    #[serde(rename = "medicationReference", skip_serializing_if = "Option::is_none")]
+    pub medication_reference: Option<Reference>,
     pub subject: Reference,
     #[serde(rename = "dateAsserted", skip_serializing_if = "Option::is_none")]
     pub date_asserted: Option<&'a str>,
     #[serde(rename = "derivedFrom")]
     pub derived_from: Vec<Reference>,
+}
+
+/// A Medication contained in a MedicationStatement: a combination product
+/// named by its text, with its ingredients coded.
+#[derive(Serialize)]
+pub(crate) struct ContainedMedication<'a> {
+    #[serde(rename = "resourceType")]
+    pub resource_type: &'static str,
+    pub id: &'static str,
+    pub code: CodeableConcept<'a>,
+    pub ingredient: Vec<Ingredient<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Ingredient<'a> {
+    #[serde(rename = "itemCodeableConcept")]
+    pub item: CodeableConcept<'a>,
 }
 
 #[derive(Serialize)]

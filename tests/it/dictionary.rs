@@ -146,3 +146,30 @@ fn rebuild_reproduces_the_committed_dictionaries() {
         code => panic!("rebuild differs from the committed files ({code:?}):\n{stdout}\n{stderr}"),
     }
 }
+
+#[test]
+fn combination_products_keep_their_text_and_list_ingredients() {
+    let note = Note::new("combo", "Continue co-amoxiclav. Co-codamol PRN. Tazocin IV.");
+    let found = fixtures::pipeline().extract(&note);
+    let combos: Vec<(&str, Vec<&str>)> = found
+        .mentions
+        .iter()
+        .map(|m| {
+            assert!(m.concept.combination, "{} is a combination", m.text);
+            (m.text, m.concept.codes.iter().map(|c| c.code.as_str()).collect())
+        })
+        .collect();
+    assert_eq!(
+        combos,
+        [
+            ("co-amoxiclav", vec!["9EM05410Q9", "23521W1S24"]),
+            ("Co-codamol", vec!["UX6OWY2V7J", "362O9ITL9D"]),
+            ("Tazocin", vec!["9I628532GX", "SE10G96M8W"]),
+        ]
+    );
+    // Amoxicillin alone keeps its own codes: a combination lends none.
+    let amoxicillin = Note::new("amox", "Amoxicillin 500mg TDS.");
+    let m = &fixtures::pipeline().extract(&amoxicillin).mentions[0];
+    assert!(!m.concept.combination);
+    assert!(m.concept.codes.iter().all(|c| c.code != "23521W1S24"));
+}

@@ -123,9 +123,18 @@ fn bundle_agrees_with_mentions_and_text() {
                 m["end"].as_u64().unwrap() - m["start"].as_u64().unwrap()
             );
             let code = match r["resourceType"].as_str().unwrap() {
-                "Condition" => &r["code"],
-                "FamilyMemberHistory" => &r["condition"][0]["code"],
-                _ => &r["medicationCodeableConcept"],
+                "Condition" => r["code"].clone(),
+                "FamilyMemberHistory" => r["condition"][0]["code"].clone(),
+                _ if m["concept"]["combination"] == true => {
+                    // A combination: a contained Medication coded by ingredient.
+                    assert_eq!(r["medicationReference"]["reference"], "#med");
+                    let med = &r["contained"][0];
+                    let ingredients = med["ingredient"].as_array().unwrap();
+                    assert_eq!(ingredients.len(), m["concept"]["codes"].as_array().unwrap().len());
+                    serde_json::json!({"text": med["code"]["text"],
+                        "coding": [ingredients[0]["itemCodeableConcept"]["coding"][0]]})
+                }
+                _ => r["medicationCodeableConcept"].clone(),
             };
             assert_eq!(code["text"], m["text"]);
             assert_eq!(code["coding"][0]["code"], m["concept"]["codes"][0]["code"]);
