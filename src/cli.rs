@@ -84,9 +84,20 @@ struct ExtractArgs {
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
 
-    /// The date of notes whose record gives none (YYYY-MM-DD).
+    /// The date of notes whose record gives none (YYYY-MM-DD). Without
+    /// either, a date at the head of the note is used.
     #[arg(long, value_name = "YYYY-MM-DD")]
     note_date: Option<String>,
+
+    /// How to read numeric dates such as 03/04/2025: uk (day first, 3 April)
+    /// or us (month first, 4 March).
+    #[arg(long, value_enum, default_value_t = DatesArg::Uk)]
+    dates: DatesArg,
+
+    /// The time zone of times written without one (IANA name); FHIR
+    /// date-times carry its offset on that date, summer time included.
+    #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+    tz: String,
 
     /// The instant the output is recorded at (e.g. 2025-03-12T18:30:00Z); it
     /// adds a Provenance to each Bundle. Defaults to SOURCE_DATE_EPOCH when
@@ -129,6 +140,12 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum DatesArg {
+    Uk,
+    Us,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OnErrorArg {
     Report,
     Outcome,
@@ -140,7 +157,6 @@ struct ExtractConfig {
     inputs: Vec<Input>,
     format: Format,
     output: Option<PathBuf>,
-    note_date: Option<String>,
     threads: Option<usize>,
     on_error: OnError,
     pipeline: Pipeline,
@@ -156,13 +172,10 @@ impl ExtractArgs {
                 .map(|arg| Input::from_arg(arg))
                 .collect::<Result<Vec<_>, _>>()?
         };
-        let note_date = match self.note_date {
-            Some(date) => Some(
-                note2fhir::parse_note_date(&date)
-                    .map_err(|reason| anyhow::anyhow!("--note-date {date:?}: {reason}"))?,
-            ),
-            None => None,
-        };
+        let tz: chrono_tz::Tz = self
+            .tz
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--tz {:?}: not an IANA time zone name", self.tz))?;
         let recorded = match (self.recorded, std::env::var("SOURCE_DATE_EPOCH")) {
             (Some(instant), _) => Some(instant),
             (None, Ok(epoch)) => {
@@ -173,7 +186,16 @@ impl ExtractArgs {
             }
             (None, Err(_)) => None,
         };
-        let mut builder = Pipeline::builder();
+        let mut builder = Pipeline::builder().date_options(note2fhir::date::DateOptions {
+            order: match self.dates {
+                DatesArg::Uk => note2fhir::date::DateOrder::DayFirst,
+                DatesArg::Us => note2fhir::date::DateOrder::MonthFirst,
+            },
+            tz,
+        });
+        if let Some(date) = &self.note_date {
+            builder = builder.note_date(date)?;
+        }
         for path in &self.dict {
             builder = builder.dictionary_file(path)?;
         }
@@ -194,7 +216,6 @@ impl ExtractArgs {
                 (false, FormatArg::Mentions) => Format::Mentions,
             },
             output: self.output,
-            note_date,
             threads: self.threads,
             on_error: match self.on_error {
                 OnErrorArg::Report => OnError::Report,
@@ -276,7 +297,7 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().context("starting worker threads")?;
-    let records = Records::new(config.inputs, config.note_date);
+    let records = Records::new(config.inputs);
     let stderr = io::stderr();
     let report = |err: &note2fhir::RecordError| {
         let _ = writeln!(stderr.lock(), "note2fhir: {err}");

@@ -8,7 +8,8 @@
 //!
 //! One JSON object per line: `{"id": string, "text": string, "date": optional
 //! string, "patient": optional string}`. Unknown fields are ignored. `date` is
-//! `YYYY-MM-DD` or an ISO 8601 date-time and wins over the run's default date.
+//! `YYYY-MM-DD` or an ISO 8601 date-time and wins over the run's default date
+//! (set on the pipeline).
 //! A blank line holds no record and is reported as such, so that every input
 //! line has exactly one answer.
 
@@ -65,27 +66,22 @@ impl Input {
 pub struct Records {
     pending: VecDeque<Input>,
     current: Option<Box<dyn Iterator<Item = Result<Note, RecordError>> + Send>>,
-    default_date: Option<String>,
 }
 
 impl Records {
-    /// Read `inputs` in order. `default_date` (already validated, `YYYY-MM-DD`)
-    /// is the date of every note whose record does not give its own.
-    pub fn new(inputs: Vec<Input>, default_date: Option<String>) -> Records {
+    /// Read `inputs` in order.
+    pub fn new(inputs: Vec<Input>) -> Records {
         Records {
             pending: inputs.into(),
             current: None,
-            default_date,
         }
     }
 
     fn open(&self, input: Input) -> Box<dyn Iterator<Item = Result<Note, RecordError>> + Send> {
-        let date = self.default_date.clone();
         match input {
             Input::Stdin => Box::new(JsonLines::new(
                 "<stdin>".into(),
                 BufReader::new(Box::new(io::stdin()) as Box<dyn Read + Send>),
-                date,
             )),
             Input::Jsonl(path) => {
                 let source = path.display().to_string();
@@ -93,7 +89,6 @@ impl Records {
                     Ok(file) => Box::new(JsonLines::new(
                         source,
                         BufReader::with_capacity(1 << 20, Box::new(file) as Box<dyn Read + Send>),
-                        date,
                     )),
                     Err(err) => Box::new(std::iter::once(Err(read_error(source, err)))),
                 }
@@ -103,14 +98,10 @@ impl Records {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                Box::new(std::iter::once(read_text(&path, id, date)))
+                Box::new(std::iter::once(read_text(&path, id)))
             }
             Input::Dir(root) => match list_txt(&root) {
-                Ok(files) => Box::new(
-                    files
-                        .into_iter()
-                        .map(move |(path, id)| read_text(&path, id, date.clone())),
-                ),
+                Ok(files) => Box::new(files.into_iter().map(move |(path, id)| read_text(&path, id))),
                 Err(err) => Box::new(std::iter::once(Err(read_error(root.display().to_string(), err)))),
             },
         }
@@ -142,7 +133,7 @@ fn read_error(source: String, err: io::Error) -> RecordError {
     )
 }
 
-fn read_text(path: &Path, id: String, date: Option<String>) -> Result<Note, RecordError> {
+fn read_text(path: &Path, id: String) -> Result<Note, RecordError> {
     let source = path.display().to_string();
     let bytes = fs::read(path).map_err(|err| read_error(source.clone(), err))?;
     let mut text = String::from_utf8(bytes).map_err(|err| {
@@ -161,7 +152,7 @@ fn read_text(path: &Path, id: String, date: Option<String>) -> Result<Note, Reco
     Ok(Note {
         id,
         text,
-        date,
+        date: None,
         patient: None,
         origin: Origin { source, line: None },
     })
@@ -201,19 +192,17 @@ pub struct JsonLines<R> {
     reader: R,
     line: u64,
     buf: Vec<u8>,
-    default_date: Option<String>,
     done: bool,
 }
 
 impl<R: BufRead> JsonLines<R> {
     /// Read records from `reader`; `source` names it in errors.
-    pub fn new(source: String, reader: R, default_date: Option<String>) -> Self {
+    pub fn new(source: String, reader: R) -> Self {
         JsonLines {
             source,
             reader,
             line: 0,
             buf: Vec::new(),
-            default_date,
             done: false,
         }
     }
@@ -245,7 +234,7 @@ impl<R: BufRead> Iterator for JsonLines<R> {
                 if self.line == 1 {
                     bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
                 }
-                Some(parse_record(bytes, origin, self.default_date.as_deref()))
+                Some(parse_record(bytes, origin))
             }
             Err(err) => {
                 self.done = true;
@@ -276,7 +265,7 @@ struct RawRecord {
 }
 
 /// Parse one JSONL line into a note. Error reasons never quote the line.
-pub fn parse_record(bytes: &[u8], origin: Origin, default_date: Option<&str>) -> Result<Note, RecordError> {
+pub fn parse_record(bytes: &[u8], origin: Origin) -> Result<Note, RecordError> {
     let fail = |id: Option<String>, kind| Err(RecordError::new(origin.clone(), id, kind));
     let line = match std::str::from_utf8(bytes) {
         Ok(line) => line,
@@ -358,7 +347,7 @@ pub fn parse_record(bytes: &[u8], origin: Origin, default_date: Option<&str>) ->
     };
     strip_bom(&mut text);
     let date = match raw.date {
-        None => default_date.map(str::to_string),
+        None => None,
         Some(Value::String(date)) => match parse_note_date(&date) {
             Ok(date) => Some(date),
             Err(reason) => {
@@ -412,7 +401,7 @@ mod tests {
             source: "t.jsonl".into(),
             line: Some(1),
         };
-        parse_record(line.as_bytes(), origin, Some("2025-01-01")).map_err(|e| e.kind)
+        parse_record(line.as_bytes(), origin).map_err(|e| e.kind)
     }
 
     #[test]
@@ -420,7 +409,7 @@ mod tests {
         let note = parse(r#"{"id":"n1","text":"\ufeffNo SOB\r\n","extra":1}"#).unwrap();
         assert_eq!(note.id, "n1");
         assert_eq!(note.text, "No SOB\r\n");
-        assert_eq!(note.date.as_deref(), Some("2025-01-01"));
+        assert_eq!(note.date, None);
         let note = parse(r#"{"id":"n2","text":"x","date":"2025-03-12T10:00:00Z","patient":"p9"}"#).unwrap();
         assert_eq!(note.date.as_deref(), Some("2025-03-12"));
         assert_eq!(note.patient.as_deref(), Some("p9"));
@@ -477,7 +466,7 @@ mod tests {
             source: "t".into(),
             line: Some(3),
         };
-        let err = parse_record(b"{\"id\":\"a\",\"text\":\"\xff\"}", origin, None).unwrap_err();
+        let err = parse_record(b"{\"id\":\"a\",\"text\":\"\xff\"}", origin).unwrap_err();
         assert_eq!(err.kind, RecordErrorKind::InvalidUtf8 { offset: 18 });
         assert_eq!(err.to_string(), "t:3: invalid UTF-8 at byte 18");
     }

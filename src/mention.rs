@@ -79,17 +79,97 @@ pub struct Mention<'a> {
     pub certainty: Option<&'a str>,
     /// The relative's v3-RoleCode (`MTH`, `FAMMEMB`, …) when family.
     pub relation: Option<&'a str>,
+    /// The id of the date mention attached to it (same clause or list
+    /// item), if any.
+    pub date_id: Option<String>,
     /// Why it was found and why its flags are set.
     pub explain: Explain<'a>,
     /// The byte span in the note.
     #[serde(skip)]
     pub bytes: std::ops::Range<usize>,
+    /// The FHIR dateTime of the attached date, when it dates the finding's
+    /// onset.
+    #[serde(skip)]
+    pub onset: Option<String>,
+    /// How the finding ended, when the note says it resolved: the FHIR
+    /// dateTime of a date after the resolution cue, else the cue's text.
+    #[serde(skip)]
+    pub abatement: Option<Abatement<'a>>,
+    /// A relative's age at onset ("father MI at 60").
+    #[serde(skip)]
+    pub onset_age: Option<u32>,
     /// Whether the dictionary marks it chronic.
     #[serde(skip)]
     pub chronic: bool,
-    /// The year a historical finding is dated to ("MI 2010"), as written.
+}
+
+/// How a resolved finding ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Abatement<'a> {
+    /// A FHIR dateTime ("resolved in 2016").
+    DateTime(String),
+    /// The resolution cue's text ("resolved").
+    Text(&'a str),
+}
+
+/// A date, time, duration or day counter found in a note: a mention of
+/// kind `date`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateOut<'a> {
+    /// Unique within the note: `d` and the span.
+    pub id: String,
+    /// Always `date`.
+    pub kind: &'static str,
+    /// The note's text at the span.
+    pub text: &'a str,
+    /// Code-point offset of the first character.
+    pub start: usize,
+    /// Code-point offset one past the last character.
+    pub end: usize,
+    /// The section it is in, if any.
+    pub section: Option<&'a str>,
+    /// The normalised value.
+    pub date: DateValue,
+    /// The byte span in the note.
     #[serde(skip)]
-    pub onset_year: Option<&'a str>,
+    pub bytes: std::ops::Range<usize>,
+}
+
+/// The normalised value of a date mention.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateValue {
+    /// ISO 8601: `2019`, `2019-03`, `2025-03-12`, `2025-03-12T14:30:00`,
+    /// `P3D` for a duration; `null` when it cannot be worked out.
+    pub value: Option<String>,
+    /// `year`, `month`, `day`, `minute` or `unknown`.
+    pub precision: &'static str,
+    /// Whether it was resolved against the note's date ("yesterday").
+    pub relative: bool,
+    /// The note date it was resolved against: `record`, `note_date`,
+    /// `header` or `none`.
+    pub anchor: &'static str,
+    /// `date`, `time`, `datetime`, `relative`, `duration`, `range` or
+    /// `day_counter`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The end of a range.
+    pub end: Option<String>,
+    /// A length of time: amount and UCUM unit.
+    pub duration: Option<DurationValue>,
+    /// The number of a day counter ("POD 2" → 2).
+    pub day: Option<u32>,
+    /// The value as a valid FHIR dateTime (a time carries seconds and the
+    /// zone's offset on that date).
+    pub fhir: Option<String>,
+}
+
+/// A length of time.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DurationValue {
+    /// The amount.
+    pub value: f64,
+    /// The UCUM unit: `min`, `h`, `d`, `wk`, `mo` or `a`.
+    pub unit: &'static str,
 }
 
 /// Why a mention was found and why its flags are set.
@@ -115,22 +195,63 @@ pub struct CueOut<'a> {
 }
 
 /// Everything extracted from one note.
-#[derive(Debug, Clone, Serialize)]
+///
+/// Serialised as the `note2fhir.mentions/1` object: `mentions` holds the
+/// findings and the date mentions together, ordered by span.
+#[derive(Debug, Clone)]
 pub struct Extraction<'a> {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
     /// The note id.
     pub note_id: &'a str,
-    /// The note date, `YYYY-MM-DD`, if known.
-    pub note_date: Option<&'a str>,
+    /// The note date, `YYYY-MM-DD`, if known: the record's own, else the
+    /// run's default, else a date at the head of the note.
+    pub note_date: Option<String>,
+    /// Where the note date came from: `record`, `note_date`, `header` or
+    /// `none`.
+    pub note_date_source: &'static str,
     /// The findings, ordered by span.
     pub mentions: Vec<Mention<'a>>,
+    /// The date mentions, ordered by span.
+    pub dates: Vec<DateOut<'a>>,
     /// The note text.
-    #[serde(skip)]
     pub text: &'a str,
     /// The patient id from the input, if any.
-    #[serde(skip)]
     pub patient: Option<&'a str>,
+}
+
+impl Serialize for Extraction<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+
+        struct All<'x, 'a>(&'x Extraction<'a>);
+        impl Serialize for All<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let (findings, dates) = (&self.0.mentions, &self.0.dates);
+                let mut seq = s.serialize_seq(Some(findings.len() + dates.len()))?;
+                let (mut f, mut d) = (findings.iter().peekable(), dates.iter().peekable());
+                loop {
+                    match (f.peek(), d.peek()) {
+                        (Some(m), Some(date)) if m.start <= date.start => {
+                            seq.serialize_element(f.next().unwrap())?
+                        }
+                        (_, Some(_)) => seq.serialize_element(d.next().unwrap())?,
+                        (Some(_), None) => seq.serialize_element(f.next().unwrap())?,
+                        (None, None) => break,
+                    }
+                }
+                seq.end()
+            }
+        }
+
+        let mut map = s.serialize_map(Some(5))?;
+        map.serialize_entry("schema", self.schema)?;
+        map.serialize_entry("note_id", self.note_id)?;
+        map.serialize_entry("note_date", &self.note_date)?;
+        map.serialize_entry("note_date_source", self.note_date_source)?;
+        map.serialize_entry("mentions", &All(self))?;
+        map.end()
+    }
 }
 
 /// Converts ascending byte offsets to code-point offsets in one pass.
@@ -176,7 +297,7 @@ pub fn write_explanation(out: &mut Vec<u8>, ex: &Extraction<'_>) {
         s,
         "== note {} (date {}; {} mentions)",
         ex.note_id,
-        ex.note_date.unwrap_or("unknown"),
+        ex.note_date.as_deref().unwrap_or("unknown"),
         ex.mentions.len()
     );
     for m in &ex.mentions {

@@ -4,12 +4,17 @@
 use std::path::Path;
 
 use crate::context::{ContextRules, Finding, Rule};
+use crate::date::{Anchor, AnchorSource, DateFinder, DateOptions};
 use crate::dictionary::{AmbiguityRules, Dictionary, Folded, Matcher};
 use crate::error::{Error, ErrorKind};
 use crate::fhir;
-use crate::mention::{CharCounter, Concept, CueOut, Explain, Extraction, FhirRef, Mention, SCHEMA};
+use crate::mention::{
+    Abatement, CharCounter, Concept, CueOut, DateOut, DateValue, DurationValue, Explain, Extraction, FhirRef,
+    Mention, SCHEMA,
+};
 use crate::note::{parse_note_date, Note};
 use crate::section::{SectionRules, Sentences};
+use chrono::NaiveDate;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +35,8 @@ pub struct Builder {
     dictionaries: Vec<(String, String)>,
     context: Vec<(String, String)>,
     recorded: Option<String>,
+    note_date: Option<NaiveDate>,
+    date_options: DateOptions,
 }
 
 impl Default for Builder {
@@ -46,7 +53,24 @@ impl Builder {
             dictionaries: Vec::new(),
             context: Vec::new(),
             recorded: None,
+            note_date: None,
+            date_options: DateOptions::default(),
         }
+    }
+
+    /// The date of notes whose record gives none (`YYYY-MM-DD`, or an ISO
+    /// 8601 date-time whose calendar date is used).
+    pub fn note_date(mut self, date: &str) -> Result<Builder, Error> {
+        let day = parse_note_date(date)
+            .map_err(|reason| Error::new(ErrorKind::Option(format!("--note-date {date:?}: {reason}"))))?;
+        self.note_date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").ok();
+        Ok(self)
+    }
+
+    /// How to read dates: day- or month-first, and the time zone.
+    pub fn date_options(mut self, options: DateOptions) -> Builder {
+        self.date_options = options;
+        self
     }
 
     /// Leave out the embedded dictionaries (for tests and custom setups).
@@ -108,6 +132,9 @@ impl Builder {
             rules.extend(crate::context::parse_rules(name, contents)?);
         }
         Ok(Pipeline {
+            dates: DateFinder::new(),
+            date_options: self.date_options,
+            note_date: self.note_date,
             matcher: Matcher::new(&dict)?,
             ambiguity: AmbiguityRules::embedded()?,
             sections: SectionRules::embedded()?,
@@ -120,6 +147,9 @@ impl Builder {
 /// A compiled pipeline. It is `Send + Sync`: share one by reference.
 #[derive(Debug)]
 pub struct Pipeline {
+    dates: DateFinder,
+    date_options: DateOptions,
+    note_date: Option<NaiveDate>,
     matcher: Matcher,
     ambiguity: AmbiguityRules,
     sections: SectionRules,
@@ -143,7 +173,9 @@ impl Pipeline {
         &self.context
     }
 
-    /// Find every mention in a note.
+    /// Find every mention in a note: findings with their context, dates
+    /// normalised against the note's date, and which date belongs to which
+    /// finding.
     pub fn extract<'a>(&'a self, note: &'a Note) -> Extraction<'a> {
         let text = note.text.as_str();
         let folded = Folded::new(text);
@@ -152,21 +184,81 @@ impl Pipeline {
         matches.retain(|m| !self.ambiguity.vetoes(text, m, &entries[m.entry]));
         let sentences = Sentences::new(text);
         let sections = self.sections.find(text);
-        let cues = self.context.cues(text, &folded, &matches);
-        let mut chars = CharCounter::new(text);
-        let mut mentions = Vec::with_capacity(matches.len());
-        for m in matches {
-            let entry = &self.matcher.entries()[m.entry];
-            let start = chars.at(m.start);
-            let end = chars.at(m.end);
-            let section = sections
+        let section_of = |start: usize, end: usize| {
+            sections
                 .iter()
                 .rev()
-                .find(|s| s.body.start <= m.start && m.end <= s.body.end);
+                .find(|s| s.body.start <= start && end <= s.body.end)
+        };
+        let cues = self.context.cues(text, &folded, &matches);
+
+        // The note's date: the record's own, else the run's, else the head's.
+        let record_date = note
+            .date
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let anchor = match (record_date, self.note_date) {
+            (Some(d), _) => Some(Anchor::new(d, AnchorSource::Record)),
+            (None, Some(d)) => Some(Anchor::new(d, AnchorSource::NoteDate)),
+            (None, None) => self
+                .dates
+                .header_date(text, &self.date_options)
+                .map(|(d, _)| Anchor::new(d, AnchorSource::Header)),
+        };
+        let anchor_name = match anchor.map(|a| a.source) {
+            Some(AnchorSource::Record) => "record",
+            Some(AnchorSource::NoteDate) => "note_date",
+            Some(AnchorSource::Header) => "header",
+            _ => "none",
+        };
+        let mut found_dates = self.dates.find(text, anchor.as_ref(), &self.date_options);
+        // A finding's own words are never a date.
+        found_dates.retain(|d| {
+            !matches
+                .iter()
+                .any(|m| m.start < d.span.end && d.span.start < m.end)
+        });
+        let spans: Vec<std::ops::Range<usize>> = matches.iter().map(|m| m.start..m.end).collect();
+
+        let mut chars = CharCounter::new(text);
+        let dates: Vec<DateOut<'a>> = found_dates
+            .iter()
+            .map(|d| {
+                let (start, end) = (chars.at(d.span.start), chars.at(d.span.end));
+                DateOut {
+                    id: format!("d{start}-{end}"),
+                    kind: "date",
+                    text: &text[d.span.clone()],
+                    start,
+                    end,
+                    section: section_of(d.span.start, d.span.end).map(|s| s.name),
+                    date: DateValue {
+                        value: d.value.clone(),
+                        precision: d.precision.as_str(),
+                        relative: d.relative,
+                        anchor: anchor_name,
+                        kind: d.kind.as_str(),
+                        end: d.end_value.clone(),
+                        duration: d.duration.map(|(value, unit)| DurationValue { value, unit }),
+                        day: d.day,
+                        fhir: d.fhir_datetime.clone(),
+                    },
+                    bytes: d.span.clone(),
+                }
+            })
+            .collect();
+
+        let mut mentions = Vec::with_capacity(matches.len());
+        for (i, m) in matches.iter().enumerate() {
+            let entry = &entries[m.entry];
+            let start = chars.at(m.start);
+            let end = chars.at(m.end);
+            let section = section_of(m.start, m.end);
+            let sentence = sentences.around(m.start);
             let assessment = self.context.assess(
                 text,
                 &cues,
-                sentences.around(m.start),
+                sentence.clone(),
                 section,
                 &Finding {
                     span: m.start..m.end,
@@ -182,8 +274,43 @@ impl Pipeline {
                         id: fhir::ids::resource_id(&note.id, resource_type, start, end, 0),
                     }
                 });
+            let others: Vec<_> = spans
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, s)| s.clone())
+                .collect();
+            let attached =
+                crate::date::attach::attach(text, &found_dates, &sentence, &(m.start..m.end), &others);
+            let a = &assessment.assertion;
+            // A resolution cue ("resolved") ends the finding: a date after it
+            // is when, and without one the cue itself says so.
+            let resolution = assessment.cues.iter().find(|(category, span)| {
+                *category == crate::context::Category::Historical && {
+                    let cue = text[span.clone()].to_ascii_lowercase();
+                    cue.contains("resolv") || cue.contains("settled")
+                }
+            });
+            let mut onset = None;
+            let mut abatement = None;
+            if let Some(d) = attached.map(|j| &found_dates[j]) {
+                let fhir_date = d.fhir_datetime.clone();
+                match resolution {
+                    Some((_, cue)) if d.span.start >= cue.end => {
+                        abatement = fhir_date.map(Abatement::DateTime)
+                    }
+                    _ if !a.negated && !a.hypothetical && !a.family => onset = fhir_date,
+                    _ => {}
+                }
+            }
+            if onset.is_none() && a.historical {
+                onset = assessment.onset_year.clone().map(|y| text[y].to_string());
+            }
+            if abatement.is_none() {
+                abatement = resolution.map(|(_, cue)| Abatement::Text(&text[cue.clone()]));
+            }
             let initial = &entry.kind.as_str()[..1];
-            let cues = assessment
+            let cue_out = assessment
                 .cues
                 .iter()
                 .map(|(category, span)| CueOut {
@@ -208,21 +335,30 @@ impl Pipeline {
                 section,
                 certainty: assessment.certainty,
                 relation: assessment.relation,
+                date_id: attached.map(|j| dates[j].id.clone()),
                 explain: Explain {
                     rule: &entry.rule,
-                    cues,
+                    cues: cue_out,
                 },
                 fhir,
                 bytes: m.start..m.end,
                 chronic: entry.chronic,
-                onset_year: assessment.onset_year.clone().map(|y| &text[y]),
+                onset,
+                abatement,
+                onset_age: if assessment.assertion.family {
+                    crate::date::attach::onset_age(text, m.end)
+                } else {
+                    None
+                },
             });
         }
         Extraction {
             schema: SCHEMA,
             note_id: &note.id,
-            note_date: note.date.as_deref(),
+            note_date: anchor.map(|a| a.date.format("%Y-%m-%d").to_string()),
+            note_date_source: anchor_name,
             mentions,
+            dates,
             text,
             patient: note.patient.as_deref(),
         }

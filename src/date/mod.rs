@@ -107,6 +107,7 @@ use chrono_tz::Tz;
 use regex::{Captures, Regex};
 use serde::{Serialize, Serializer};
 
+pub mod attach;
 mod resolve;
 mod rules;
 #[cfg(test)]

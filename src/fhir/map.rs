@@ -9,7 +9,7 @@ use super::model::*;
 use crate::context::Assertion;
 use crate::dictionary::Kind;
 use crate::error::RecordError;
-use crate::mention::{CharCounter, Extraction, Mention};
+use crate::mention::{Abatement, CharCounter, Extraction, Mention};
 
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 const CONDITION_VER_STATUS: &str = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
@@ -70,6 +70,7 @@ fn resources<'a>(
     style: RefStyle,
 ) -> Vec<(String, Resource<'a>)> {
     let mut out = Vec::with_capacity(ex.mentions.len() + 4);
+    let note_date = ex.note_date.as_deref();
     let text_chars = CharCounter::new(ex.text).at(ex.text.len());
 
     let patient_id = match ex.patient {
@@ -121,7 +122,7 @@ fn resources<'a>(
                     hash: base64::engine::general_purpose::STANDARD.encode(hash),
                 },
             }],
-            context: ex.note_date.map(|start| DocumentContext {
+            context: note_date.map(|start| DocumentContext {
                 period: Period { start: Some(start) },
             }),
         }),
@@ -141,14 +142,14 @@ fn resources<'a>(
                 fhir.id.clone(),
                 derivation,
                 patient_ref(),
-                ex.note_date,
+                note_date,
             )),
             "FamilyMemberHistory" => Resource::FamilyMemberHistory(family_member_history(
                 m,
                 fhir.id.clone(),
                 derivation,
                 patient_ref(),
-                ex.note_date,
+                note_date,
             )),
             "MedicationStatement" => Resource::MedicationStatement(MedicationStatement {
                 id: fhir.id.clone(),
@@ -164,7 +165,7 @@ fn resources<'a>(
                 },
                 medication: (!m.concept.combination).then(|| concept(m)),
                 subject: patient_ref(),
-                date_asserted: ex.note_date,
+                date_asserted: note_date,
                 derived_from: vec![style.to("DocumentReference", &doc_id)],
             }),
             _ => continue,
@@ -249,7 +250,7 @@ fn concept<'a>(m: &Mention<'a>) -> CodeableConcept<'a> {
 }
 
 fn condition<'a>(
-    m: &Mention<'a>,
+    m: &'a Mention<'a>,
     id: String,
     extension: Vec<DerivationReference>,
     subject: Reference,
@@ -291,7 +292,15 @@ fn condition<'a>(
         category: vec![CodeableConcept::one(CONDITION_CATEGORY, category.0, category.1)],
         code: concept(m),
         subject,
-        onset: m.onset_year,
+        onset: m.onset.as_deref(),
+        abatement_date: match &m.abatement {
+            Some(Abatement::DateTime(d)) if clinical.is_some() => Some(d.as_str()),
+            _ => None,
+        },
+        abatement_text: match m.abatement {
+            Some(Abatement::Text(t)) if clinical.is_some() => Some(t),
+            _ => None,
+        },
         recorded_date,
     }
 }
@@ -352,7 +361,15 @@ fn family_member_history<'a>(
             }],
             text: None,
         }),
-        condition: vec![FamilyCondition { code: concept(m) }],
+        condition: vec![FamilyCondition {
+            code: concept(m),
+            onset_age: m.onset_age.map(|value| Age {
+                value,
+                unit: "yr",
+                system: "http://unitsofmeasure.org",
+                code: "a",
+            }),
+        }],
     }
 }
 

@@ -201,6 +201,10 @@ pub(crate) struct Condition<'a> {
     pub subject: Reference,
     #[serde(rename = "onsetDateTime", skip_serializing_if = "Option::is_none")]
     pub onset: Option<&'a str>,
+    #[serde(rename = "abatementDateTime", skip_serializing_if = "Option::is_none")]
+    pub abatement_date: Option<&'a str>,
+    #[serde(rename = "abatementString", skip_serializing_if = "Option::is_none")]
+    pub abatement_text: Option<&'a str>,
     #[serde(rename = "recordedDate", skip_serializing_if = "Option::is_none")]
     pub recorded_date: Option<&'a str>,
 }
@@ -243,6 +247,16 @@ pub(crate) struct Ingredient<'a> {
 #[derive(Serialize)]
 pub(crate) struct FamilyCondition<'a> {
     pub code: CodeableConcept<'a>,
+    #[serde(rename = "onsetAge", skip_serializing_if = "Option::is_none")]
+    pub onset_age: Option<Age>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Age {
+    pub value: u32,
+    pub unit: &'static str,
+    pub system: &'static str,
+    pub code: &'static str,
 }
 
 #[derive(Serialize)]

@@ -43,7 +43,21 @@ fn mention_spans_are_the_note_text() {
                 ids.insert(m["id"].as_str().unwrap().to_string()),
                 "duplicate mention id"
             );
-            assert!(!m["concept"]["codes"].as_array().unwrap().is_empty());
+            if m["kind"] == "date" {
+                assert!(m["date"]["precision"].is_string());
+            } else {
+                assert!(!m["concept"]["codes"].as_array().unwrap().is_empty());
+            }
+        }
+        // Every finding's date_id names a date mention of the same note.
+        for m in out["mentions"].as_array().unwrap() {
+            if let Some(date_id) = m.get("date_id").and_then(|d| d.as_str()) {
+                assert!(
+                    date_id.starts_with('d') && ids.contains(date_id),
+                    "{}: dangling {date_id}",
+                    note.id
+                );
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod context;
+mod dates;
 mod dictionary;
 mod expected;
 mod fixtures;
