@@ -40,6 +40,7 @@
 
 #![deny(missing_docs)]
 
+pub mod allergy;
 pub mod attribute;
 pub mod batch;
 pub mod context;
@@ -48,6 +49,7 @@ pub mod dictionary;
 mod error;
 pub mod fhir;
 pub mod input;
+pub mod medication;
 pub mod mention;
 mod note;
 mod pipeline;

@@ -82,6 +82,12 @@ pub struct Mention<'a> {
     /// The id of the date mention attached to it (same clause or list
     /// item), if any.
     pub date_id: Option<String>,
+    /// For a medication: its instructions and status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medication: Option<crate::medication::MedicationOut>,
+    /// For an allergy: statement or allergen, reactions, override.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allergy: Option<AllergyOut>,
     /// Why it was found and why its flags are set.
     pub explain: Explain<'a>,
     /// The byte span in the note.
@@ -101,6 +107,18 @@ pub struct Mention<'a> {
     /// Whether the dictionary marks it chronic.
     #[serde(skip)]
     pub chronic: bool,
+}
+
+/// What an allergy mention says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllergyOut {
+    /// An allergy statement ("NKDA") rather than an allergen.
+    pub statement: bool,
+    /// The ids of the problem mentions that are this allergen's reactions.
+    pub reactions: Vec<String>,
+    /// For a statement: a real allergy in the same note overrides it, so it
+    /// becomes no resource.
+    pub overridden: bool,
 }
 
 /// How a resolved finding ended.
@@ -255,7 +273,7 @@ impl Serialize for Extraction<'_> {
 }
 
 /// Converts ascending byte offsets to code-point offsets in one pass.
-pub(crate) struct CharCounter<'a> {
+pub struct CharCounter<'a> {
     text: &'a str,
     ascii: bool,
     byte: usize,
@@ -263,7 +281,8 @@ pub(crate) struct CharCounter<'a> {
 }
 
 impl<'a> CharCounter<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    /// A counter over `text`.
+    pub fn new(text: &'a str) -> Self {
         CharCounter {
             text,
             ascii: text.is_ascii(),
@@ -274,7 +293,7 @@ impl<'a> CharCounter<'a> {
 
     /// The code-point offset of byte offset `at` (a char boundary). Each
     /// call costs the distance from the previous one.
-    pub(crate) fn at(&mut self, at: usize) -> usize {
+    pub fn at(&mut self, at: usize) -> usize {
         if self.ascii {
             return at;
         }

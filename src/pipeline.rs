@@ -4,13 +4,18 @@
 use std::path::Path;
 
 use crate::context::{ContextRules, Finding, Rule};
+use std::ops::Range;
+
+use crate::allergy::AllergyCues;
 use crate::date::{Anchor, AnchorSource, DateFinder, DateOptions};
 use crate::dictionary::{AmbiguityRules, Dictionary, Folded, Matcher};
+use crate::dictionary::{Kind, Match};
 use crate::error::{Error, ErrorKind};
 use crate::fhir;
+use crate::medication::{MedicationContext, MedicationRules};
 use crate::mention::{
-    Abatement, CharCounter, Concept, CueOut, DateOut, DateValue, DurationValue, Explain, Extraction, FhirRef,
-    Mention, SCHEMA,
+    Abatement, AllergyOut, CharCounter, Concept, CueOut, DateOut, DateValue, DurationValue, Explain,
+    Extraction, FhirRef, Mention, SCHEMA,
 };
 use crate::note::{parse_note_date, Note};
 use crate::section::{SectionRules, Sentences};
@@ -131,11 +136,31 @@ impl Builder {
         for (name, contents) in &self.context {
             rules.extend(crate::context::parse_rules(name, contents)?);
         }
+        let matcher = Matcher::new(&dict)?;
+        let overdoses = matcher
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == Kind::Problem)
+            .filter_map(|(i, e)| {
+                let term = e.term.to_lowercase();
+                let drug = term.strip_suffix("overdose")?.trim_end().to_string();
+                Some((drug, i))
+            })
+            .collect();
+        let no_medications = matcher
+            .entries()
+            .iter()
+            .position(|e| e.kind == Kind::Medication && e.statement && e.term == "no regular medications");
         Ok(Pipeline {
+            medications: MedicationRules::new(),
+            overdoses,
+            no_medications,
+            allergy_cues: AllergyCues::embedded()?,
             dates: DateFinder::new(),
             date_options: self.date_options,
             note_date: self.note_date,
-            matcher: Matcher::new(&dict)?,
+            matcher,
             ambiguity: AmbiguityRules::embedded()?,
             sections: SectionRules::embedded()?,
             context: ContextRules::new(rules)?,
@@ -147,6 +172,12 @@ impl Builder {
 /// A compiled pipeline. It is `Send + Sync`: share one by reference.
 #[derive(Debug)]
 pub struct Pipeline {
+    medications: MedicationRules,
+    /// Drug term (folded) → the entry of its overdose ("" → any drug's).
+    overdoses: std::collections::HashMap<String, usize>,
+    /// The entry of "no regular medications", for "DH: nil".
+    no_medications: Option<usize>,
+    allergy_cues: AllergyCues,
     dates: DateFinder,
     date_options: DateOptions,
     note_date: Option<NaiveDate>,
@@ -190,6 +221,55 @@ impl Pipeline {
                 .rev()
                 .find(|s| s.body.start <= start && end <= s.body.end)
         };
+        // "DH: nil": a statement of no medications.
+        if let Some(entry) = self.no_medications {
+            for s in sections.iter().filter(|s| s.name == "drug_history") {
+                let body = &text[s.body.clone()];
+                let word = body.trim().trim_end_matches('.');
+                if ["nil", "none", "nil regular", "none regular"]
+                    .iter()
+                    .any(|w| word.eq_ignore_ascii_case(w))
+                {
+                    let start = s.body.start + body.find(word).unwrap_or(0);
+                    let at = matches.partition_point(|m| m.start < start);
+                    if matches.get(at).is_none_or(|m| m.start >= start + word.len()) {
+                        matches.insert(
+                            at,
+                            Match {
+                                start,
+                                end: start + word.len(),
+                                entry,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        // "paracetamol OD" with no dose where a problem is presented is an
+        // overdose, not a frequency.
+        for i in 0..matches.len() {
+            let m = matches[i];
+            if entries[m.entry].kind != Kind::Medication {
+                continue;
+            }
+            let next = matches.get(i + 1).map_or(text.len(), |n| n.start);
+            let sentence = sentences.around(m.start);
+            let limit = next.min(clause_of(text, &sentence, &(m.start..m.end)).end);
+            let section = section_of(m.start, m.end).map(|s| s.name);
+            if let Some(od_end) = self
+                .medications
+                .is_overdose(text, &(m.start..m.end), limit, section)
+            {
+                let drug = text[m.start..m.end].to_lowercase();
+                if let Some(&entry) = self.overdoses.get(&drug).or_else(|| self.overdoses.get("")) {
+                    matches[i] = Match {
+                        start: m.start,
+                        end: od_end,
+                        entry,
+                    };
+                }
+            }
+        }
         let cues = self.context.cues(text, &folded, &matches);
 
         // The note's date: the record's own, else the run's, else the head's.
@@ -255,25 +335,68 @@ impl Pipeline {
             let end = chars.at(m.end);
             let section = section_of(m.start, m.end);
             let sentence = sentences.around(m.start);
-            let assessment = self.context.assess(
-                text,
-                &cues,
-                sentence.clone(),
-                section,
-                &Finding {
-                    span: m.start..m.end,
-                    chronic: entry.chronic,
-                    is_problem: entry.kind == crate::dictionary::Kind::Problem,
-                },
-            );
+            let clause = clause_of(text, &sentence, &(m.start..m.end));
+            let allergen = matches!(entry.kind, Kind::Medication | Kind::Allergy)
+                && !entry.statement
+                && self
+                    .allergy_cues
+                    .is_allergen(text, &(m.start..m.end), &clause, section.map(|s| s.name));
+            let kind = if allergen { Kind::Allergy } else { entry.kind };
+            let assessment = if entry.statement {
+                // "NKDA" carries its own negation: no cue reads it.
+                crate::context::Assessment::default()
+            } else {
+                self.context.assess(
+                    text,
+                    &cues,
+                    sentence.clone(),
+                    section,
+                    &Finding {
+                        span: m.start..m.end,
+                        chronic: entry.chronic,
+                        is_problem: kind != Kind::Medication,
+                    },
+                )
+            };
             let section = section.map(|s| s.name);
-            let fhir =
-                fhir::resource_type_of(entry.kind, &assessment.assertion, section).map(|resource_type| {
-                    FhirRef {
-                        resource_type,
-                        id: fhir::ids::resource_id(&note.id, resource_type, start, end, 0),
-                    }
+            // An allergen class named outside any allergy ("penicillin V")
+            // becomes nothing.
+            let lone_class = entry.kind == Kind::Allergy && !entry.statement && !allergen;
+            let fhir = fhir::resource_type_of(kind, &assessment.assertion, section)
+                .filter(|_| !lone_class)
+                .map(|resource_type| FhirRef {
+                    resource_type,
+                    id: fhir::ids::resource_id(&note.id, resource_type, start, end, 0),
                 });
+            let medication =
+                (kind == Kind::Medication && entry.statement).then(|| crate::medication::MedicationOut {
+                    status: "active",
+                    ..Default::default()
+                });
+            let medication = medication.or_else(|| {
+                (kind == Kind::Medication).then(|| {
+                    let limit = matches
+                        .get(i + 1)
+                        .map_or(text.len(), |n| n.start)
+                        .min(sentence.end);
+                    self.medications.read(
+                        text,
+                        &mut chars,
+                        &MedicationContext {
+                            span: m.start..m.end,
+                            clause: clause.clone(),
+                            limit,
+                            section,
+                            negated: assessment.assertion.negated,
+                        },
+                    )
+                })
+            });
+            let allergy = (kind == Kind::Allergy).then(|| AllergyOut {
+                statement: entry.statement,
+                reactions: Vec::new(),
+                overridden: false,
+            });
             let others: Vec<_> = spans
                 .iter()
                 .enumerate()
@@ -309,7 +432,7 @@ impl Pipeline {
             if abatement.is_none() {
                 abatement = resolution.map(|(_, cue)| Abatement::Text(&text[cue.clone()]));
             }
-            let initial = &entry.kind.as_str()[..1];
+            let initial = &kind.as_str()[..1];
             let cue_out = assessment
                 .cues
                 .iter()
@@ -322,7 +445,9 @@ impl Pipeline {
                 .collect();
             mentions.push(Mention {
                 id: format!("{initial}{start}-{end}"),
-                kind: entry.kind,
+                kind,
+                medication,
+                allergy,
                 text: &text[m.start..m.end],
                 start,
                 end,
@@ -352,6 +477,7 @@ impl Pipeline {
                 },
             });
         }
+        link_allergies(text, &mut mentions);
         Extraction {
             schema: SCHEMA,
             note_id: &note.id,
@@ -379,6 +505,59 @@ impl Pipeline {
         };
         debug_assert!(result.is_ok());
         out.push(b'\n');
+    }
+}
+
+/// The clause around `span` in its sentence: from after the last `,` or `;`
+/// before it to before the next one after it.
+fn clause_of(text: &str, sentence: &Range<usize>, span: &Range<usize>) -> Range<usize> {
+    let start = text[sentence.start..span.start]
+        .rfind([',', ';'])
+        .map_or(sentence.start, |i| sentence.start + i + 1);
+    let end = text[span.end..sentence.end]
+        .find([',', ';'])
+        .map_or(sentence.end, |i| span.end + i);
+    start..end
+}
+
+/// Link allergens to their reactions, and let a real allergy override an
+/// allergy statement ("NKDA") in the same note.
+fn link_allergies(text: &str, mentions: &mut [Mention<'_>]) {
+    let allergens: Vec<usize> = (0..mentions.len())
+        .filter(|&i| mentions[i].allergy.as_ref().is_some_and(|a| !a.statement))
+        .collect();
+    for &a in &allergens {
+        let allergen = mentions[a].bytes.clone();
+        for r in 0..mentions.len() {
+            let reaction = mentions[r].bytes.clone();
+            if mentions[r].kind != Kind::Problem || !crate::allergy::is_reaction(text, &allergen, &reaction) {
+                continue;
+            }
+            // A nearer allergen before the reaction takes it.
+            let nearer = allergens.iter().any(|&o| {
+                mentions[o].bytes.start > allergen.start && mentions[o].bytes.start < reaction.start
+            });
+            if nearer {
+                continue;
+            }
+            let id = mentions[r].id.clone();
+            mentions[r].fhir = None;
+            if let Some(allergy) = mentions[a].allergy.as_mut() {
+                allergy.reactions.push(id);
+            }
+        }
+    }
+    let real = allergens.iter().any(|&i| {
+        let x = &mentions[i].assertion;
+        !x.negated && !x.family && !x.hypothetical && mentions[i].fhir.is_some()
+    });
+    if real {
+        for m in mentions.iter_mut() {
+            if let Some(allergy) = m.allergy.as_mut().filter(|a| a.statement) {
+                allergy.overridden = true;
+                m.fhir = None;
+            }
+        }
     }
 }
 

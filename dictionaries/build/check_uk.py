@@ -60,6 +60,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_FILES = [
     (REPO / "dictionaries" / "uk" / "problems.tsv", "problem"),
     (REPO / "dictionaries" / "uk" / "medications.tsv", "medication"),
+    (REPO / "dictionaries" / "uk" / "allergies.tsv", "allergy"),
 ]
 
 
@@ -190,6 +191,10 @@ class Checker:
         also = self.check_also(where, row["also"])
         if row["chronic"] != "no":
             self.err(where, "chronic must be 'no' for medications")
+        if "statement" in row["flags"].split(","):
+            # A statement of no medications, coded in SNOMED CT.
+            self.check_problem(where, row)
+            return
         if "combination" in row["flags"].split(","):
             # A product with no single open code: every coding is an
             # ingredient's UNII, and the display names the product.
@@ -284,8 +289,8 @@ class Checker:
                 self.err(where, "case must be 's' or 'i'")
             if row["chronic"] not in ("yes", "no"):
                 self.err(where, "chronic must be 'yes' or 'no'")
-            if any(f not in ("ambiguous", "combination") for f in row["flags"].split(",") if f):
-                self.err(where, "flags may only hold 'ambiguous' and 'combination'")
+            if any(f not in ("ambiguous", "combination", "statement") for f in row["flags"].split(",") if f):
+                self.err(where, "flags may only hold 'ambiguous', 'combination' and 'statement'")
 
             key = row["term"].casefold()
             if key in seen:
@@ -303,7 +308,7 @@ class Checker:
                 self.err(where, "rows not sorted by kind then term (case-insensitive)")
             prev_key = sort_key
 
-            if kind == "problem":
+            if kind in ("problem", "allergy"):
                 self.check_problem(where, row)
             else:
                 self.check_medication(where, row)

@@ -178,23 +178,23 @@ impl Matcher {
     /// Compile a dictionary.
     pub fn new(dictionary: &Dictionary) -> Result<Matcher, Error> {
         let entries: Vec<Entry> = dictionary.entries().cloned().collect();
-        let build = |case_sensitive: bool, kind: Option<Kind>| -> Result<(PhraseSet, Vec<usize>), Error> {
-            let (terms, ids): (Vec<&str>, Vec<usize>) = entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.case_sensitive == case_sensitive && kind.is_none_or(|k| e.kind == k))
-                .map(|(i, e)| (e.term.as_str(), i))
-                .unzip();
-            Ok((PhraseSet::new(&terms, case_sensitive)?, ids))
-        };
+        // `Some(true)`: medications only; `Some(false)`: everything else.
+        let build =
+            |case_sensitive: bool, medications: Option<bool>| -> Result<(PhraseSet, Vec<usize>), Error> {
+                let (terms, ids): (Vec<&str>, Vec<usize>) = entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| {
+                        e.case_sensitive == case_sensitive
+                            && medications.is_none_or(|meds| (e.kind == Kind::Medication) == meds)
+                    })
+                    .map(|(i, e)| (e.term.as_str(), i))
+                    .unzip();
+                Ok((PhraseSet::new(&terms, case_sensitive)?, ids))
+            };
         let (sensitive, (problems, medications)) = rayon::join(
             || build(true, None),
-            || {
-                rayon::join(
-                    || build(false, Some(Kind::Problem)),
-                    || build(false, Some(Kind::Medication)),
-                )
-            },
+            || rayon::join(|| build(false, Some(false)), || build(false, Some(true))),
         );
         Ok(Matcher {
             sets: vec![sensitive?, problems?, medications?],

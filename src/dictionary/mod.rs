@@ -58,4 +58,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "uk/medications.tsv",
         include_str!("../../dictionaries/uk/medications.tsv"),
     ),
+    (
+        "uk/allergies.tsv",
+        include_str!("../../dictionaries/uk/allergies.tsv"),
+    ),
 ];

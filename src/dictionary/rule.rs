@@ -17,6 +17,11 @@ pub enum Kind {
     Medication,
     /// A problem: a disorder, finding or symptom.
     Problem,
+    /// An allergy statement ("NKDA") or an allergen named only as one
+    /// (penicillin, the class).
+    Allergy,
+    /// A date or time expression: a mention kind, never a dictionary kind.
+    Date,
 }
 
 impl Kind {
@@ -25,6 +30,8 @@ impl Kind {
         match self {
             Kind::Medication => "medication",
             Kind::Problem => "problem",
+            Kind::Allergy => "allergy",
+            Kind::Date => "date",
         }
     }
 }
@@ -58,6 +65,9 @@ pub struct Entry {
     /// A product with no single open code (co-amoxiclav): its codings are
     /// its ingredients', not its own.
     pub combination: bool,
+    /// An allergy statement ("NKDA"): a fact about allergies as a whole,
+    /// read without context cues.
+    pub statement: bool,
     /// Where the entry came from: `name:line`.
     pub rule: String,
 }
@@ -254,7 +264,7 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
             cols.len()
         ));
     }
-    let (mut ambiguous, mut combination) = (false, false);
+    let (mut ambiguous, mut combination, mut statement) = (false, false, false);
     for flag in cols
         .get(8)
         .copied()
@@ -265,6 +275,7 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
         match flag {
             "ambiguous" => ambiguous = true,
             "combination" => combination = true,
+            "statement" => statement = true,
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
@@ -286,7 +297,12 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
     let kind = match cols[1] {
         "problem" => Kind::Problem,
         "medication" => Kind::Medication,
-        other => return Err(format!("kind must be `problem` or `medication`, not {other:?}")),
+        "allergy" => Kind::Allergy,
+        other => {
+            return Err(format!(
+                "kind must be `problem`, `medication` or `allergy`, not {other:?}"
+            ))
+        }
     };
     let mut codes = vec![parse_coding(cols[3], cols[4])?];
     let case_sensitive = match cols[5] {
@@ -314,6 +330,7 @@ fn parse_row(line: &str, columns: usize, rule: &str) -> Result<Entry, String> {
         chronic,
         ambiguous,
         combination,
+        statement,
         rule: rule.to_string(),
     })
 }
@@ -380,7 +397,7 @@ mod tests {
         );
         assert_eq!(
             reason("fall\tdrug\tFall\thttp://snomed.info/sct\t1\ti\tno\t\n"),
-            "t.tsv:2: kind must be `problem` or `medication`, not \"drug\""
+            "t.tsv:2: kind must be `problem`, `medication` or `allergy`, not \"drug\""
         );
         assert_eq!(
             reason("fall\tproblem\tFall\tsnomed\t1\ti\tno\t\n"),

@@ -9,6 +9,7 @@ use super::model::*;
 use crate::context::Assertion;
 use crate::dictionary::Kind;
 use crate::error::RecordError;
+use crate::medication::DosageOut;
 use crate::mention::{Abatement, CharCounter, Extraction, Mention};
 
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
@@ -53,6 +54,9 @@ pub fn resource_type_of(kind: Kind, assertion: &Assertion, section: Option<&str>
         Kind::Problem => Some("Condition"),
         Kind::Medication if assertion.family || section == Some("allergies") => None,
         Kind::Medication => Some("MedicationStatement"),
+        Kind::Allergy if assertion.family || assertion.hypothetical => None,
+        Kind::Allergy => Some("AllergyIntolerance"),
+        Kind::Date => None,
     }
 }
 
@@ -151,23 +155,23 @@ fn resources<'a>(
                 patient_ref(),
                 note_date,
             )),
-            "MedicationStatement" => Resource::MedicationStatement(MedicationStatement {
-                id: fhir.id.clone(),
-                contained: combination(m).into_iter().collect(),
-                medication_reference: m.concept.combination.then(|| Reference {
-                    reference: "#med".to_string(),
-                }),
-                extension: derivation,
-                status: if m.assertion.negated {
-                    "not-taken"
-                } else {
-                    "unknown"
-                },
-                medication: (!m.concept.combination).then(|| concept(m)),
-                subject: patient_ref(),
-                date_asserted: note_date,
-                derived_from: vec![style.to("DocumentReference", &doc_id)],
-            }),
+            "MedicationStatement" => Resource::MedicationStatement(medication_statement(
+                m,
+                fhir.id.clone(),
+                derivation,
+                patient_ref(),
+                note_date,
+                &doc_ref_string,
+                style.to("DocumentReference", &doc_id),
+            )),
+            "AllergyIntolerance" => Resource::AllergyIntolerance(allergy_intolerance(
+                ex,
+                m,
+                fhir.id.clone(),
+                derivation,
+                patient_ref(),
+                note_date,
+            )),
             _ => continue,
         };
         targets.push(style.to(fhir.resource_type, &fhir.id));
@@ -205,32 +209,310 @@ fn resources<'a>(
     out
 }
 
-/// A combination product (co-amoxiclav) has no single open code: it becomes
-/// a contained Medication named by its text, with each ingredient coded.
-fn combination<'a>(m: &Mention<'a>) -> Option<ContainedMedication<'a>> {
-    m.concept.combination.then(|| ContainedMedication {
+const UCUM: &str = "http://unitsofmeasure.org";
+
+/// A UCUM quantity; the unit shown is the annotation's word for a count
+/// (`{tablet}` → tablet) and the code itself otherwise.
+fn quantity(value: f64, code: &str) -> Quantity {
+    let unit = match code.strip_prefix('{').and_then(|c| c.strip_suffix('}')) {
+        Some(word) => Some(word.to_string()),
+        None if code == "1" => None,
+        None => Some(code.to_string()),
+    };
+    Quantity {
+        value: Decimal(value),
+        unit,
+        system: UCUM,
+        code: code.to_string(),
+    }
+}
+
+fn derivation(reference: &str, start: usize, end: usize) -> Vec<DerivationReference> {
+    vec![DerivationReference {
+        reference: reference.to_string(),
+        offset: start,
+        length: end - start,
+    }]
+}
+
+/// The contained Medication of a statement, when the drug needs one: a
+/// combination product (named by its text, each ingredient coded), or a
+/// drug whose strength is given apart from its dose ("2 x 500mg tablets").
+fn contained_medication<'a>(m: &'a Mention<'a>) -> Option<ContainedMedication<'a>> {
+    let med = m.medication.as_ref();
+    if m.concept.combination {
+        return Some(ContainedMedication {
+            resource_type: "Medication",
+            id: "med",
+            code: CodeableConcept {
+                coding: Vec::new(),
+                text: Some(m.text),
+            },
+            form: None,
+            ingredient: m
+                .concept
+                .codes
+                .iter()
+                .map(|c| Ingredient {
+                    item: CodeableConcept {
+                        coding: vec![Coding {
+                            system: &c.system,
+                            code: &c.code,
+                            display: None,
+                        }],
+                        text: None,
+                    },
+                    strength: None,
+                })
+                .collect(),
+        });
+    }
+    let dosage = &med?.dosage;
+    let strength = dosage.strength.as_ref()?;
+    let denominator = match (&strength.per, &dosage.dose) {
+        (Some(per), _) => quantity(per.value, &per.unit),
+        (None, Some(dose)) if dose.unit.starts_with('{') => quantity(1.0, &dose.unit),
+        _ => quantity(1.0, "1"),
+    };
+    Some(ContainedMedication {
         resource_type: "Medication",
         id: "med",
-        code: CodeableConcept {
-            coding: Vec::new(),
-            text: Some(m.text),
-        },
-        ingredient: m
-            .concept
-            .codes
-            .iter()
-            .map(|c| Ingredient {
-                item: CodeableConcept {
-                    coding: vec![Coding {
-                        system: &c.system,
-                        code: &c.code,
-                        display: None,
-                    }],
-                    text: None,
-                },
-            })
-            .collect(),
+        code: concept(m),
+        form: dosage.form.as_ref().map(|f| TextConcept {
+            extension: Vec::new(),
+            text: f.text.clone(),
+        }),
+        ingredient: vec![Ingredient {
+            item: concept(m),
+            strength: Some(Ratio {
+                numerator: quantity(strength.value, &strength.unit),
+                denominator,
+            }),
+        }],
     })
+}
+
+const GTS: &str = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation";
+
+/// One FHIR Dosage from one set of instructions; every attribute carries
+/// the derivation-reference of its own span.
+fn dosage<'a>(d: &'a DosageOut, sequence: u32, doc: &str) -> Option<Dosage<'a>> {
+    let sig = d.sig.as_ref()?;
+    let mut repeat = Repeat::default();
+    let mut has_repeat = false;
+    if let Some(f) = &d.frequency {
+        has_repeat = true;
+        if f.stat {
+            repeat.count = Some(1);
+        } else {
+            repeat.frequency = Some(f.frequency.max(1));
+            repeat.period = Some(Decimal(f.period));
+            repeat.period_max = f.period_max.map(Decimal);
+            repeat.period_unit = Some(f.period_unit);
+        }
+        repeat.when = f.when.clone();
+    }
+    if let Some(dur) = &d.duration {
+        if let (Some(value), Some(unit)) = (dur.value, dur.unit) {
+            has_repeat = true;
+            repeat.bounds_duration = Some(quantity(value, unit));
+            repeat.extension = derivation(doc, dur.start, dur.end);
+        }
+    }
+    let timing = d.frequency.as_ref().map(|f| Timing {
+        extension: derivation(doc, f.start, f.end),
+        repeat: None,
+        code: f.code.map(|code| CodeableConcept {
+            coding: vec![Coding {
+                system: GTS,
+                code,
+                display: None,
+            }],
+            text: Some(&f.text),
+        }),
+    });
+    let timing = match (timing, has_repeat) {
+        (Some(mut t), true) => {
+            t.repeat = Some(repeat);
+            Some(t)
+        }
+        (Some(t), false) => Some(t),
+        (None, true) => Some(Timing {
+            extension: Vec::new(),
+            repeat: Some(repeat),
+            code: None,
+        }),
+        (None, false) => None,
+    };
+    let route = d.route.as_ref().map(|r| {
+        let snomed = crate::attribute::route_snomed(r.code);
+        RouteConcept {
+            extension: derivation(doc, r.start, r.end),
+            coding: snomed
+                .map(|s| Coding {
+                    system: "http://snomed.info/sct",
+                    code: s.code,
+                    display: Some(s.display),
+                })
+                .into_iter()
+                .collect(),
+            text: r.text.clone(),
+        }
+    });
+    let mut dose_and_rate = Vec::new();
+    if let Some(dose) = &d.dose {
+        let mut dr = DoseAndRate {
+            extension: derivation(doc, dose.start, dose.end),
+            ..DoseAndRate::default()
+        };
+        match (dose.low, dose.high) {
+            (Some(low), Some(high)) if high > low => {
+                dr.dose_range = Some(QuantityRange {
+                    low: quantity(low, &dose.unit),
+                    high: quantity(high, &dose.unit),
+                })
+            }
+            _ => dr.dose_quantity = Some(quantity(dose.value, &dose.unit)),
+        }
+        dose_and_rate.push(dr);
+    }
+    if let Some(rate) = &d.rate {
+        let unit = match &rate.per {
+            Some(per) if per.value == 1.0 => format!("{}/{}", rate.unit, per.unit),
+            _ => rate.unit.clone(),
+        };
+        dose_and_rate.push(DoseAndRate {
+            extension: derivation(doc, rate.start, rate.end),
+            rate_quantity: Some(quantity(rate.value, &unit)),
+            ..DoseAndRate::default()
+        });
+    }
+    let max_dose_per_period = d.max_per_period.as_ref().map(|x| ExtendedRatio {
+        extension: derivation(doc, x.start, x.end),
+        numerator: quantity(x.value, &x.unit),
+        denominator: quantity(x.period, x.period_unit),
+    });
+    let (as_needed_boolean, as_needed_concept) = match (&d.as_needed_reason, d.as_needed) {
+        (Some(reason), _) => (
+            None,
+            Some(TextConcept {
+                extension: derivation(doc, reason.start, reason.end),
+                text: reason.text.clone(),
+            }),
+        ),
+        (None, true) => (Some(true), None),
+        (None, false) => (None, None),
+    };
+    Some(Dosage {
+        extension: derivation(doc, sig.start, sig.end),
+        sequence,
+        text: Some(sig.text.clone()),
+        timing,
+        as_needed_boolean,
+        as_needed_concept,
+        route,
+        dose_and_rate,
+        max_dose_per_period,
+    })
+}
+
+fn medication_statement<'a>(
+    m: &'a Mention<'a>,
+    id: String,
+    extension: Vec<DerivationReference>,
+    subject: Reference,
+    note_date: Option<&'a str>,
+    doc: &str,
+    document: Reference,
+) -> MedicationStatement<'a> {
+    let med = m.medication.as_ref();
+    let status = match med.map(|x| x.status) {
+        Some(status) => status,
+        None if m.assertion.negated => "not-taken",
+        None => "unknown",
+    };
+    let contained = contained_medication(m);
+    let when = m.onset.clone().or(note_date.map(str::to_string));
+    let effective = match status {
+        "stopped" | "completed" => when.map(|end| PeriodOwned {
+            start: None,
+            end: Some(end),
+        }),
+        _ if med.is_some_and(|x| x.started) => when.map(|start| PeriodOwned {
+            start: Some(start),
+            end: None,
+        }),
+        _ => None,
+    };
+    let dosages = med
+        .map(|x| {
+            std::iter::once(&x.dosage)
+                .chain(&x.more)
+                .zip(1..)
+                .filter_map(|(d, n)| dosage(d, n, doc))
+                .collect()
+        })
+        .unwrap_or_default();
+    MedicationStatement {
+        id,
+        medication_reference: contained.as_ref().map(|_| Reference {
+            reference: "#med".to_string(),
+        }),
+        medication: contained.is_none().then(|| concept(m)),
+        contained: contained.into_iter().collect(),
+        extension,
+        status,
+        subject,
+        effective,
+        date_asserted: note_date,
+        derived_from: vec![document],
+        dosage: dosages,
+    }
+}
+
+fn allergy_intolerance<'a>(
+    ex: &'a Extraction<'a>,
+    m: &'a Mention<'a>,
+    id: String,
+    extension: Vec<DerivationReference>,
+    patient: Reference,
+    recorded_date: Option<&'a str>,
+) -> AllergyIntolerance<'a> {
+    const CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+    const VERIFICATION: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
+    let a = &m.assertion;
+    let (clinical, verification) = if a.negated {
+        (("inactive", "Inactive"), ("refuted", "Refuted"))
+    } else if a.uncertain {
+        (("active", "Active"), ("unconfirmed", "Unconfirmed"))
+    } else if a.historical {
+        (("resolved", "Resolved"), ("confirmed", "Confirmed"))
+    } else {
+        (("active", "Active"), ("confirmed", "Confirmed"))
+    };
+    let reactions: Vec<CodeableConcept<'a>> = m
+        .allergy
+        .iter()
+        .flat_map(|x| &x.reactions)
+        .filter_map(|rid| ex.mentions.iter().find(|r| r.id == *rid))
+        .map(concept)
+        .collect();
+    AllergyIntolerance {
+        id,
+        extension,
+        clinical_status: Some(CodeableConcept::one(CLINICAL, clinical.0, clinical.1)),
+        verification_status: CodeableConcept::one(VERIFICATION, verification.0, verification.1),
+        code: concept(m),
+        patient,
+        recorded_date,
+        reaction: if reactions.is_empty() {
+            Vec::new()
+        } else {
+            vec![Reaction {
+                manifestation: reactions,
+            }]
+        },
+    }
 }
 
 fn concept<'a>(m: &Mention<'a>) -> CodeableConcept<'a> {

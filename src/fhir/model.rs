@@ -14,6 +14,7 @@ pub(crate) enum Resource<'a> {
     DocumentReference(DocumentReference<'a>),
     Condition(Condition<'a>),
     MedicationStatement(MedicationStatement<'a>),
+    AllergyIntolerance(AllergyIntolerance<'a>),
     FamilyMemberHistory(FamilyMemberHistory<'a>),
     Provenance(Provenance<'a>),
 }
@@ -221,10 +222,165 @@ pub(crate) struct MedicationStatement<'a> {
     #[serde(rename = "medicationReference", skip_serializing_if = "Option::is_none")]
     pub medication_reference: Option<Reference>,
     pub subject: Reference,
+    #[serde(rename = "effectivePeriod", skip_serializing_if = "Option::is_none")]
+    pub effective: Option<PeriodOwned>,
     #[serde(rename = "dateAsserted", skip_serializing_if = "Option::is_none")]
     pub date_asserted: Option<&'a str>,
     #[serde(rename = "derivedFrom")]
     pub derived_from: Vec<Reference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dosage: Vec<Dosage<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct PeriodOwned {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+/// A FHIR decimal: whole numbers without a fraction.
+#[derive(Clone, Copy)]
+pub(crate) struct Decimal(pub f64);
+
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct Quantity {
+    pub value: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub system: &'static str,
+    pub code: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct QuantityRange {
+    pub low: Quantity,
+    pub high: Quantity,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Ratio {
+    pub numerator: Quantity,
+    pub denominator: Quantity,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Dosage<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    pub sequence: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing<'a>>,
+    #[serde(rename = "asNeededBoolean", skip_serializing_if = "Option::is_none")]
+    pub as_needed_boolean: Option<bool>,
+    #[serde(rename = "asNeededCodeableConcept", skip_serializing_if = "Option::is_none")]
+    pub as_needed_concept: Option<TextConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteConcept<'a>>,
+    #[serde(rename = "doseAndRate", skip_serializing_if = "Vec::is_empty")]
+    pub dose_and_rate: Vec<DoseAndRate>,
+    #[serde(rename = "maxDosePerPeriod", skip_serializing_if = "Option::is_none")]
+    pub max_dose_per_period: Option<ExtendedRatio>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TextConcept {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct RouteConcept<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coding: Vec<Coding<'a>>,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ExtendedRatio {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    pub numerator: Quantity,
+    pub denominator: Quantity,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Timing<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeableConcept<'a>>,
+}
+
+#[derive(Serialize, Default)]
+pub(crate) struct Repeat {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    #[serde(rename = "boundsDuration", skip_serializing_if = "Option::is_none")]
+    pub bounds_duration: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Decimal>,
+    #[serde(rename = "periodMax", skip_serializing_if = "Option::is_none")]
+    pub period_max: Option<Decimal>,
+    #[serde(rename = "periodUnit", skip_serializing_if = "Option::is_none")]
+    pub period_unit: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<&'static str>,
+}
+
+#[derive(Serialize, Default)]
+pub(crate) struct DoseAndRate {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<DerivationReference>,
+    #[serde(rename = "doseQuantity", skip_serializing_if = "Option::is_none")]
+    pub dose_quantity: Option<Quantity>,
+    #[serde(rename = "doseRange", skip_serializing_if = "Option::is_none")]
+    pub dose_range: Option<QuantityRange>,
+    #[serde(rename = "rateQuantity", skip_serializing_if = "Option::is_none")]
+    pub rate_quantity: Option<Quantity>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct AllergyIntolerance<'a> {
+    pub id: String,
+    pub extension: Vec<DerivationReference>,
+    #[serde(rename = "clinicalStatus", skip_serializing_if = "Option::is_none")]
+    pub clinical_status: Option<CodeableConcept<'a>>,
+    #[serde(rename = "verificationStatus")]
+    pub verification_status: CodeableConcept<'a>,
+    pub code: CodeableConcept<'a>,
+    pub patient: Reference,
+    #[serde(rename = "recordedDate", skip_serializing_if = "Option::is_none")]
+    pub recorded_date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reaction: Vec<Reaction<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Reaction<'a> {
+    pub manifestation: Vec<CodeableConcept<'a>>,
 }
 
 /// A Medication contained in a MedicationStatement: a combination product
@@ -235,6 +391,8 @@ pub(crate) struct ContainedMedication<'a> {
     pub resource_type: &'static str,
     pub id: &'static str,
     pub code: CodeableConcept<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<TextConcept>,
     pub ingredient: Vec<Ingredient<'a>>,
 }
 
@@ -242,6 +400,8 @@ pub(crate) struct ContainedMedication<'a> {
 pub(crate) struct Ingredient<'a> {
     #[serde(rename = "itemCodeableConcept")]
     pub item: CodeableConcept<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strength: Option<Ratio>,
 }
 
 #[derive(Serialize)]

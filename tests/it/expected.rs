@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use note2fhir::dictionary::Kind;
-
 use crate::fixtures;
 
 type Finding = (String, String, String);
@@ -46,13 +44,8 @@ fn fixtures_find_what_a_clinician_would_code() {
             .mentions
             .iter()
             .map(|m| {
-                let kind = if m.kind == Kind::Medication {
-                    "medication"
-                } else {
-                    "problem"
-                };
                 (
-                    kind.to_string(),
+                    m.kind.as_str().to_string(),
                     m.text.to_string(),
                     m.concept.codes[0].code.clone(),
                 )

@@ -139,6 +139,7 @@ fn bundle_agrees_with_mentions_and_text() {
             let code = match r["resourceType"].as_str().unwrap() {
                 "Condition" => r["code"].clone(),
                 "FamilyMemberHistory" => r["condition"][0]["code"].clone(),
+                "AllergyIntolerance" => r["code"].clone(),
                 _ if m["concept"]["combination"] == true => {
                     // A combination: a contained Medication coded by ingredient.
                     assert_eq!(r["medicationReference"]["reference"], "#med");
@@ -148,6 +149,8 @@ fn bundle_agrees_with_mentions_and_text() {
                     serde_json::json!({"text": med["code"]["text"],
                         "coding": [ingredients[0]["itemCodeableConcept"]["coding"][0]]})
                 }
+                // A strength apart from the dose: a contained Medication.
+                _ if r.get("medicationReference").is_some() => r["contained"][0]["code"].clone(),
                 _ => r["medicationCodeableConcept"].clone(),
             };
             assert_eq!(code["text"], m["text"]);

@@ -10,5 +10,6 @@ mod dictionary;
 mod expected;
 mod fixtures;
 mod invariants;
+mod medication;
 mod schema;
 mod snapshots;
