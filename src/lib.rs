@@ -47,12 +47,15 @@ pub mod context;
 pub mod date;
 pub mod dictionary;
 mod error;
+pub mod eval;
 pub mod fhir;
+pub mod generate;
 pub mod input;
 pub mod medication;
 pub mod mention;
 mod note;
 mod pipeline;
+pub mod report;
 pub mod section;
 
 pub use batch::{OnError, Summary};

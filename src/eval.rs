@@ -1,0 +1,1 @@
+//! Scoring predicted mentions against hand-annotated gold mentions.

@@ -1,0 +1,1 @@
+//! Synthetic ward notes for load tests and demos.

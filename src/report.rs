@@ -1,0 +1,2 @@
+//! The teaching report: notes with their findings highlighted, as one
+//! self-contained HTML page.
