@@ -15,13 +15,13 @@
 //! * `Fail`: the batch stops after the records before it.
 
 use std::collections::HashSet;
-use std::io::Write;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind, RecordError, RecordErrorKind};
 use crate::fhir;
 use crate::note::Note;
+use crate::output::{Output, Rendered};
 use crate::pipeline::{Format, Pipeline};
 
 /// What to do with a rejected record.
@@ -38,6 +38,10 @@ pub enum OnError {
 /// The counts of a run: `records == converted + rejected` always.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Note text bytes of the converted records.
+    pub bytes: u64,
+    /// Mentions by kind: problem, medication, allergy, date.
+    pub mentions: [u64; 4],
     /// Records read.
     pub records: u64,
     /// Records converted.
@@ -52,19 +56,64 @@ pub struct Summary {
 const CHUNK_RECORDS: usize = 1024;
 const CHUNK_BYTES: usize = 16 << 20;
 
-/// Convert every record and write the results to `out` in input order.
-///
-/// `on_reject` sees every rejected record, in input order, before anything
-/// after it is written. The only errors returned are fatal: the output could
-/// not be written.
-pub fn run<W: Write>(
+/// A batch run's settings.
+#[derive(Clone, Copy)]
+pub struct Batch<'p> {
+    /// The pipeline.
+    pub pipeline: &'p Pipeline,
+    /// The output format.
+    pub format: Format,
+    /// What to do with a rejected record.
+    pub on_error: OnError,
+    /// The worker threads (rayon's global pool when `None`).
+    pub pool: Option<&'p rayon::ThreadPool>,
+}
+
+/// Convert every record and write the results to `out` in input order (see
+/// [`Batch::run`]) with the global thread pool.
+pub fn run<O: Output + ?Sized>(
     pipeline: &Pipeline,
     records: impl Iterator<Item = Result<Note, RecordError>>,
     format: Format,
     on_error: OnError,
-    out: &mut W,
-    mut on_reject: impl FnMut(&RecordError),
+    out: &mut O,
+    on_reject: impl FnMut(&RecordError),
 ) -> Result<Summary, Error> {
+    Batch {
+        pipeline,
+        format,
+        on_error,
+        pool: None,
+    }
+    .run(records, out, on_reject, |_| {})
+}
+
+impl Batch<'_> {
+    /// Convert every record and write the results to `out` in input order.
+    ///
+    /// `on_reject` sees every rejected record, in input order, before
+    /// anything after it is written; `on_progress` sees the counts after
+    /// each chunk. The only errors returned are fatal: the output could not
+    /// be written.
+    pub fn run<O: Output + ?Sized>(
+        &self,
+        records: impl Iterator<Item = Result<Note, RecordError>>,
+        out: &mut O,
+        on_reject: impl FnMut(&RecordError),
+        on_progress: impl FnMut(&Summary),
+    ) -> Result<Summary, Error> {
+        run_batch(self, records, out, on_reject, on_progress)
+    }
+}
+
+fn run_batch<O: Output + ?Sized>(
+    batch: &Batch<'_>,
+    records: impl Iterator<Item = Result<Note, RecordError>>,
+    out: &mut O,
+    mut on_reject: impl FnMut(&RecordError),
+    mut on_progress: impl FnMut(&Summary),
+) -> Result<Summary, Error> {
+    let (pipeline, format, on_error) = (batch.pipeline, batch.format, batch.on_error);
     let mut summary = Summary::default();
     let mut seen: HashSet<u128> = HashSet::new();
     let mut records = records.peekable();
@@ -91,43 +140,43 @@ pub fn run<W: Write>(
             }
             chunk.push(record);
         }
-        let converted: Vec<Result<Vec<u8>, RecordError>> = chunk
-            .into_par_iter()
-            .map(|record| {
-                record.map(|note| {
-                    let mut buf = Vec::with_capacity(note.text.len() * 8 + 256);
-                    pipeline.write_note(&note, format, &mut buf);
-                    buf
-                })
-            })
-            .collect();
+        let convert = || -> Vec<Result<(Rendered, usize), RecordError>> {
+            chunk
+                .into_par_iter()
+                .map(|record| record.map(|note| (pipeline.render(&note, format), note.text.len())))
+                .collect()
+        };
+        let converted = match batch.pool {
+            Some(pool) => pool.install(convert),
+            None => convert(),
+        };
         for result in converted {
             summary.records += 1;
             match result {
-                Ok(buf) => {
+                Ok((rendered, bytes)) => {
                     summary.converted += 1;
-                    out.write_all(&buf).map_err(write_error)?;
+                    summary.bytes += bytes as u64;
+                    for (total, n) in summary.mentions.iter_mut().zip(rendered.counts) {
+                        *total += n;
+                    }
+                    out.note(&rendered).map_err(write_error)?;
                 }
                 Err(err) => {
                     summary.rejected += 1;
                     on_reject(&err);
-                    match on_error {
-                        OnError::Report => {}
-                        OnError::Outcome => {
-                            line.clear();
-                            // Serialising our own types into memory cannot fail.
-                            let _ = fhir::operation_outcome_to_writer(&mut line, &err);
-                            line.push(b'\n');
-                            out.write_all(&line).map_err(write_error)?;
-                        }
-                        OnError::Fail => {
-                            summary.stopped = true;
-                            return Ok(summary);
-                        }
+                    line.clear();
+                    // Serialising our own types into memory cannot fail.
+                    let _ = fhir::operation_outcome_to_writer(&mut line, &err);
+                    line.push(b'\n');
+                    out.reject(&err, &line, on_error).map_err(write_error)?;
+                    if on_error == OnError::Fail {
+                        summary.stopped = true;
+                        return Ok(summary);
                     }
                 }
             }
         }
+        on_progress(&summary);
     }
     Ok(summary)
 }

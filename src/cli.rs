@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use note2fhir::input::{Input, Records};
+use note2fhir::output::{BulkOutput, LineOutput, Output};
 use note2fhir::{batch, Format, OnError, Pipeline};
 
 /// Exit code for a fatal error (bad arguments, unreadable dictionary,
@@ -69,8 +70,9 @@ impl DictArgs {
 struct ExtractArgs {
     /// Inputs: .txt files (one note each, id = file stem), directories (every
     /// .txt below, id = relative path without extension), .jsonl/.ndjson files
-    /// (one {"id","text","date"?,"patient"?} object per line), or - for JSONL
-    /// on standard input (the default).
+    /// (one {"id","text","date"?,"patient"?} object per line), .csv files
+    /// (a header row; see --id-col), any of these gzip-compressed (.gz), or -
+    /// for JSONL on standard input (the default).
     #[arg(value_name = "INPUT")]
     inputs: Vec<String>,
 
@@ -121,6 +123,36 @@ struct ExtractArgs {
     #[arg(long)]
     explain: bool,
 
+    /// Also write every rejected record to FILE: one JSON line each with its
+    /// position (file:line), note id and reason.
+    #[arg(long, value_name = "FILE")]
+    errors: Option<PathBuf>,
+
+    /// Print a one-line summary on stderr at the end: records in, converted
+    /// and rejected, mentions by kind, seconds and MB/s.
+    #[arg(long)]
+    stats: bool,
+
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+
+    /// CSV input: the column holding the note id.
+    #[arg(long, value_name = "NAME", default_value = "id")]
+    id_col: String,
+
+    /// CSV input: the column holding the note text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    text_col: String,
+
+    /// CSV input: the column holding the note date, if any.
+    #[arg(long, value_name = "NAME")]
+    date_col: Option<String>,
+
+    /// CSV input: the column holding the patient id, if any.
+    #[arg(long, value_name = "NAME")]
+    patient_col: Option<String>,
+
     /// Worker threads (default: one per core). Output is identical whatever
     /// the number.
     #[arg(short = 'j', long = "threads", value_name = "N")]
@@ -135,8 +167,15 @@ struct ExtractArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
+    /// One FHIR R4 Bundle per note, one JSON line each.
     Bundle,
+    /// One note2fhir.mentions/1 object per note, one JSON line each.
     Mentions,
+    /// The FHIR Bulk Data layout in the folder -o DIR: one NDJSON file per
+    /// resource type with Type/id references, and manifest.json.
+    Bulk,
+    /// One CSV row per mention, with a header.
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -160,6 +199,10 @@ struct ExtractConfig {
     threads: Option<usize>,
     on_error: OnError,
     pipeline: Pipeline,
+    errors: Option<PathBuf>,
+    stats: bool,
+    show_progress: bool,
+    csv_columns: note2fhir::input::CsvColumns,
 }
 
 impl ExtractArgs {
@@ -214,6 +257,17 @@ impl ExtractArgs {
                 (true, _) => Format::Explain,
                 (false, FormatArg::Bundle) => Format::Bundle,
                 (false, FormatArg::Mentions) => Format::Mentions,
+                (false, FormatArg::Bulk) => Format::Bulk,
+                (false, FormatArg::Csv) => Format::Csv,
+            },
+            errors: self.errors,
+            stats: self.stats,
+            show_progress: !self.no_progress,
+            csv_columns: note2fhir::input::CsvColumns {
+                id: self.id_col,
+                text: self.text_col,
+                date: self.date_col,
+                patient: self.patient_col,
             },
             output: self.output,
             threads: self.threads,
@@ -297,30 +351,55 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().context("starting worker threads")?;
-    let records = Records::new(config.inputs);
+    let records = Records::new(config.inputs).with_csv_columns(config.csv_columns.clone());
     let stderr = io::stderr();
+    let mut errors = match &config.errors {
+        Some(path) => Some(ErrorsFile::create(path)?),
+        None => None,
+    };
+    let mut errors_failed = None;
     let report = |err: &note2fhir::RecordError| {
         let _ = writeln!(stderr.lock(), "note2fhir: {err}");
+        if let Some(file) = errors.as_mut() {
+            if let Err(e) = file.write(err) {
+                errors_failed.get_or_insert(e);
+            }
+        }
+    };
+    let progress = Progress::new(config.show_progress);
+    let started = std::time::Instant::now();
+    let tick = |s: &batch::Summary| progress.update(s, started.elapsed());
+    let batch = batch::Batch {
+        pipeline: &config.pipeline,
+        format: config.format,
+        on_error: config.on_error,
+        pool: Some(&pool),
+    };
+    let run = |out: &mut dyn Output, report: &mut dyn FnMut(&note2fhir::RecordError)| {
+        batch.run(records, out, report, tick)
     };
 
-    let summary = match &config.output {
-        None => {
-            let stdout = io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 20, stdout);
-            let summary = pool.install(|| {
-                batch::run(
-                    &config.pipeline,
-                    records,
-                    config.format,
-                    config.on_error,
-                    &mut out,
-                    report,
-                )
-            })?;
-            out.flush().context("writing standard output")?;
+    let header = (config.format == Format::Csv).then(note2fhir::output::csv_header);
+    let mut report = report;
+    let summary = match (&config.output, config.format) {
+        (Some(dir), Format::Bulk) => {
+            let mut out = BulkOutput::new(dir, config.pipeline.recorded().map(str::to_string))
+                .with_context(|| format!("creating {}", dir.display()))?;
+            let summary = run(&mut out, &mut report).with_context(|| format!("writing {}", dir.display()))?;
+            if !summary.stopped {
+                out.finish()
+                    .with_context(|| format!("writing {}", dir.display()))?;
+            }
             summary
         }
-        Some(path) => {
+        (None, Format::Bulk) => bail!("--format bulk needs -o DIR"),
+        (None, _) => {
+            let mut out = LineOutput::new(BufWriter::with_capacity(1 << 20, io::stdout()), header);
+            let summary = run(&mut out, &mut report)?;
+            out.finish().context("writing standard output")?;
+            summary
+        }
+        (Some(path), _) => {
             let name = path
                 .file_name()
                 .context("-o needs a file name")?
@@ -328,20 +407,13 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
             let partial = path.with_file_name(format!(".{name}.partial"));
             let file =
                 fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-            let mut out = BufWriter::with_capacity(1 << 20, file);
-            let summary = pool
-                .install(|| {
-                    batch::run(
-                        &config.pipeline,
-                        records,
-                        config.format,
-                        config.on_error,
-                        &mut out,
-                        report,
-                    )
-                })
+            let mut out = LineOutput::new(BufWriter::with_capacity(1 << 20, file), header);
+            let summary =
+                run(&mut out, &mut report).with_context(|| format!("writing {}", partial.display()))?;
+            out.finish()
                 .with_context(|| format!("writing {}", partial.display()))?;
             out.into_inner()
+                .into_inner()
                 .map_err(|e| e.into_error())
                 .and_then(|f| f.sync_all())
                 .with_context(|| format!("writing {}", partial.display()))?;
@@ -358,16 +430,125 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
             summary
         }
     };
-    if summary.rejected > 0 {
-        let _ = writeln!(
-            stderr.lock(),
-            "note2fhir: {} of {} records rejected",
-            summary.rejected,
-            summary.records
-        );
-        if config.on_error != OnError::Outcome {
-            return Ok(ExitCode::from(EXIT_REJECTED));
-        }
+    drop(report);
+    progress.finish();
+    if let Some(file) = errors {
+        file.finish()?;
+    }
+    if let Some(e) = errors_failed {
+        return Err(e).context("writing the errors file");
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if config.stats || summary.rejected > 0 {
+        let _ = writeln!(stderr.lock(), "note2fhir: {}", summary_line(&summary, seconds));
+    }
+    if summary.rejected > 0 && config.on_error != OnError::Outcome {
+        return Ok(ExitCode::from(EXIT_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "N records: C converted, R rejected; mentions …; S s, X MB/s".
+fn summary_line(s: &batch::Summary, seconds: f64) -> String {
+    let [problems, medications, allergies, dates] = s.mentions;
+    let mb = s.bytes as f64 / 1e6;
+    format!(
+        "{} records: {} converted, {} rejected; mentions: {problems} problems, {medications} medications, \
+         {allergies} allergies, {dates} dates; {seconds:.2} s, {:.1} MB/s, {:.0} notes/s",
+        s.records,
+        s.converted,
+        s.rejected,
+        if seconds > 0.0 { mb / seconds } else { 0.0 },
+        if seconds > 0.0 {
+            s.records as f64 / seconds
+        } else {
+            0.0
+        },
+    )
+}
+
+/// The errors file (`--errors FILE`): one JSON line per rejected record,
+/// written under a temporary name and renamed when complete.
+struct ErrorsFile {
+    path: PathBuf,
+    partial: PathBuf,
+    out: BufWriter<fs::File>,
+}
+
+impl ErrorsFile {
+    fn create(path: &std::path::Path) -> anyhow::Result<ErrorsFile> {
+        let name = path
+            .file_name()
+            .context("--errors needs a file name")?
+            .to_string_lossy();
+        let partial = path.with_file_name(format!(".{name}.partial"));
+        let file = fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+        Ok(ErrorsFile {
+            path: path.to_path_buf(),
+            partial,
+            out: BufWriter::new(file),
+        })
+    }
+
+    fn write(&mut self, err: &note2fhir::RecordError) -> io::Result<()> {
+        let line = serde_json::json!({
+            "source": err.origin.source,
+            "line": err.origin.line,
+            "position": err.origin.to_string(),
+            "id": err.note_id,
+            "code": err.kind.issue_code(),
+            "reason": err.reason(),
+        });
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        self.out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("writing {}", self.partial.display()))?;
+        fs::rename(&self.partial, &self.path).with_context(|| format!("renaming {}", self.partial.display()))
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; silent otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bar = (enabled && io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn update(&self, s: &batch::Summary, elapsed: std::time::Duration) {
+        if let Some(bar) = &self.bar {
+            let secs = elapsed.as_secs_f64().max(1e-9);
+            bar.set_message(format!(
+                "{} notes ({} rejected), {:.0} notes/s, {:.1} MB/s",
+                s.records,
+                s.rejected,
+                s.records as f64 / secs,
+                s.bytes as f64 / 1e6 / secs
+            ));
+            bar.tick();
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }

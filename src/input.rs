@@ -36,6 +36,8 @@ pub enum Input {
     Dir(PathBuf),
     /// A `.jsonl` or `.ndjson` file: one note per line.
     Jsonl(PathBuf),
+    /// A `.csv` file with a header row: one note per row.
+    Csv(PathBuf),
 }
 
 impl Input {
@@ -50,14 +52,49 @@ impl Input {
         if meta.is_dir() {
             return Ok(Input::Dir(path));
         }
-        match path.extension().and_then(|e| e.to_str()) {
+        // A gzip-compressed file is named by its inner extension.
+        let inner = match path.extension().and_then(|e| e.to_str()) {
+            Some("gz") => path
+                .file_stem()
+                .map(Path::new)
+                .and_then(|p| p.extension())
+                .and_then(|e| e.to_str()),
+            other => other,
+        };
+        match inner {
             Some("txt") => Ok(Input::Text(path)),
             Some("jsonl") | Some("ndjson") => Ok(Input::Jsonl(path)),
+            Some("csv") => Ok(Input::Csv(path)),
             _ => Err(Error::new(ErrorKind::Input {
                 path,
-                reason: "unsupported input: expected a .txt, .jsonl or .ndjson file, a directory, or -"
+                reason: "unsupported input: expected a .txt, .jsonl, .ndjson or .csv file (optionally .gz), \
+                         a directory, or -"
                     .into(),
             })),
+        }
+    }
+}
+
+/// Which CSV columns hold what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvColumns {
+    /// The note id column.
+    pub id: String,
+    /// The note text column.
+    pub text: String,
+    /// The note date column, if any.
+    pub date: Option<String>,
+    /// The patient id column, if any.
+    pub patient: Option<String>,
+}
+
+impl Default for CsvColumns {
+    fn default() -> Self {
+        CsvColumns {
+            id: "id".into(),
+            text: "text".into(),
+            date: None,
+            patient: None,
         }
     }
 }
@@ -66,6 +103,7 @@ impl Input {
 pub struct Records {
     pending: VecDeque<Input>,
     current: Option<Box<dyn Iterator<Item = Result<Note, RecordError>> + Send>>,
+    csv: CsvColumns,
 }
 
 impl Records {
@@ -74,7 +112,14 @@ impl Records {
         Records {
             pending: inputs.into(),
             current: None,
+            csv: CsvColumns::default(),
         }
+    }
+
+    /// Read CSV inputs with these columns.
+    pub fn with_csv_columns(mut self, columns: CsvColumns) -> Records {
+        self.csv = columns;
+        self
     }
 
     fn open(&self, input: Input) -> Box<dyn Iterator<Item = Result<Note, RecordError>> + Send> {
@@ -85,11 +130,15 @@ impl Records {
             )),
             Input::Jsonl(path) => {
                 let source = path.display().to_string();
-                match fs::File::open(&path) {
-                    Ok(file) => Box::new(JsonLines::new(
-                        source,
-                        BufReader::with_capacity(1 << 20, Box::new(file) as Box<dyn Read + Send>),
-                    )),
+                match open_maybe_gz(&path) {
+                    Ok(reader) => Box::new(JsonLines::new(source, BufReader::with_capacity(1 << 20, reader))),
+                    Err(err) => Box::new(std::iter::once(Err(read_error(source, err)))),
+                }
+            }
+            Input::Csv(path) => {
+                let source = path.display().to_string();
+                match open_maybe_gz(&path) {
+                    Ok(reader) => Box::new(CsvRecords::new(source, reader, self.csv.clone())),
                     Err(err) => Box::new(std::iter::once(Err(read_error(source, err)))),
                 }
             }
@@ -121,6 +170,193 @@ impl Iterator for Records {
             }
             let input = self.pending.pop_front()?;
             self.current = Some(self.open(input));
+        }
+    }
+}
+
+/// Open a file, decompressing it when its name ends in `.gz`.
+fn open_maybe_gz(path: &Path) -> io::Result<Box<dyn Read + Send>> {
+    let file = fs::File::open(path)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(
+            BufReader::with_capacity(1 << 20, file),
+        )))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+/// (id, text, date, patient) column indices.
+type Columns = (usize, usize, Option<usize>, Option<usize>);
+
+/// CSV records: a header row, then one note per row. A ragged row, an empty
+/// id and invalid UTF-8 are rejected with the row's line.
+pub struct CsvRecords {
+    source: String,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    columns: CsvColumns,
+    index: Option<Result<Columns, String>>,
+    width: usize,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+impl CsvRecords {
+    /// Read `reader` (with a header row); `source` names it in errors.
+    pub fn new(source: String, reader: Box<dyn Read + Send>, columns: CsvColumns) -> Self {
+        CsvRecords {
+            source,
+            reader: csv::ReaderBuilder::new().flexible(true).from_reader(reader),
+            columns,
+            index: None,
+            width: 0,
+            record: csv::ByteRecord::new(),
+            done: false,
+        }
+    }
+
+    fn header(&mut self) -> Result<Columns, String> {
+        let headers = self
+            .reader
+            .byte_headers()
+            .map_err(|e| format!("cannot read the header: {}", csv_reason(&e)))?
+            .clone();
+        self.width = headers.len();
+        let find = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name.as_bytes())
+                .ok_or_else(|| format!("no column {name:?} in the header"))
+        };
+        let id = find(&self.columns.id)?;
+        let text = find(&self.columns.text)?;
+        let date = self.columns.date.as_deref().map(find).transpose()?;
+        let patient = self.columns.patient.as_deref().map(find).transpose()?;
+        Ok((id, text, date, patient))
+    }
+
+    fn note_from_row(&self, origin: Origin, cols: Columns) -> Result<Note, RecordError> {
+        let (id_col, text_col, date_col, patient_col) = cols;
+        let fail = |id: Option<String>, kind| Err(RecordError::new(origin.clone(), id, kind));
+        if self.record.len() != self.width {
+            return fail(
+                None,
+                RecordErrorKind::BadValue {
+                    field: "row",
+                    reason: format!(
+                        "ragged row: {} fields, the header has {}",
+                        self.record.len(),
+                        self.width
+                    ),
+                },
+            );
+        }
+        let field = |i: usize| std::str::from_utf8(&self.record[i]).map_err(|e| e.valid_up_to());
+        let id = match field(id_col) {
+            Ok("") => {
+                return fail(
+                    None,
+                    RecordErrorKind::BadValue {
+                        field: "id",
+                        reason: "must not be empty".into(),
+                    },
+                )
+            }
+            Ok(id) => id.to_string(),
+            Err(offset) => return fail(None, RecordErrorKind::InvalidUtf8 { offset }),
+        };
+        let mut text = match field(text_col) {
+            Ok(text) => text.to_string(),
+            Err(offset) => return fail(Some(id), RecordErrorKind::InvalidUtf8 { offset }),
+        };
+        strip_bom(&mut text);
+        let date = match date_col.map(field) {
+            None | Some(Ok("")) => None,
+            Some(Ok(date)) => match parse_note_date(date) {
+                Ok(date) => Some(date),
+                Err(reason) => {
+                    return fail(
+                        Some(id),
+                        RecordErrorKind::BadValue {
+                            field: "date",
+                            reason,
+                        },
+                    )
+                }
+            },
+            Some(Err(offset)) => return fail(Some(id), RecordErrorKind::InvalidUtf8 { offset }),
+        };
+        let patient = match patient_col.map(field) {
+            None | Some(Ok("")) => None,
+            Some(Ok(p)) => Some(p.to_string()),
+            Some(Err(offset)) => return fail(Some(id), RecordErrorKind::InvalidUtf8 { offset }),
+        };
+        Ok(Note {
+            id,
+            text,
+            date,
+            patient,
+            origin,
+        })
+    }
+}
+
+fn csv_reason(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(e) => e.kind().to_string(),
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
+        csv::ErrorKind::UnequalLengths { .. } => "ragged row".into(),
+        _ => "malformed CSV".into(),
+    }
+}
+
+impl Iterator for CsvRecords {
+    type Item = Result<Note, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if self.index.is_none() {
+            self.index = Some(self.header());
+        }
+        let cols = match self.index.clone()? {
+            Ok(cols) => cols,
+            Err(reason) => {
+                self.done = true;
+                let origin = Origin {
+                    source: self.source.clone(),
+                    line: Some(1),
+                };
+                return Some(Err(RecordError::new(origin, None, RecordErrorKind::Read(reason))));
+            }
+        };
+        let read = self.reader.read_byte_record(&mut self.record);
+        let line = self
+            .record
+            .position()
+            .map_or(self.reader.position().line(), |p| p.line());
+        let origin = Origin {
+            source: self.source.clone(),
+            line: Some(line),
+        };
+        match read {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Err(err) => {
+                // The reader goes on after a bad row; an I/O error ends the file.
+                if matches!(err.kind(), csv::ErrorKind::Io(_)) {
+                    self.done = true;
+                }
+                Some(Err(RecordError::new(
+                    origin,
+                    None,
+                    RecordErrorKind::Read(csv_reason(&err)),
+                )))
+            }
+            Ok(true) => Some(self.note_from_row(origin, cols)),
         }
     }
 }

@@ -54,6 +54,7 @@ pub mod input;
 pub mod medication;
 pub mod mention;
 mod note;
+pub mod output;
 mod pipeline;
 pub mod report;
 pub mod section;

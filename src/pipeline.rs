@@ -18,6 +18,7 @@ use crate::mention::{
     Extraction, FhirRef, Mention, SCHEMA,
 };
 use crate::note::{parse_note_date, Note};
+use crate::output::Rendered;
 use crate::section::{SectionRules, Sentences};
 use chrono::NaiveDate;
 
@@ -31,6 +32,11 @@ pub enum Format {
     /// A readable trace per note (finding, section, cues, rule), for people
     /// tuning rules. Not a stable format.
     Explain,
+    /// Each resource on its own NDJSON line with `Type/id` references, for
+    /// the Bulk Data layout ([`crate::output::BulkOutput`]).
+    Bulk,
+    /// One CSV row per mention ([`crate::output::CSV_HEADER`]).
+    Csv,
 }
 
 /// Configures and builds a [`Pipeline`].
@@ -493,18 +499,43 @@ impl Pipeline {
     /// Write one note in `format` to `out`: a single line of compact JSON
     /// (with its newline), or for [`Format::Explain`] a block of text.
     pub fn write_note(&self, note: &Note, format: Format, out: &mut Vec<u8>) {
+        let rendered = self.render(note, format);
+        out.extend_from_slice(&rendered.bytes);
+    }
+
+    /// Render one note in `format`, with its mention counts.
+    pub fn render(&self, note: &Note, format: Format) -> Rendered {
         let ex = self.extract(note);
+        let mut r = Rendered {
+            bytes: Vec::with_capacity(note.text.len() * 8 + 512),
+            ..Rendered::default()
+        };
+        r.count(&ex);
+        let out = &mut r.bytes;
         // Serialising our own types into memory cannot fail.
-        let result = match format {
+        let _ = match format {
             Format::Bundle => fhir::bundle_to_writer(&mut *out, &ex, self.recorded.as_deref()),
             Format::Mentions => serde_json::to_writer(&mut *out, &ex),
             Format::Explain => {
                 crate::mention::write_explanation(out, &ex);
-                return;
+                return r;
+            }
+            Format::Bulk => {
+                r.resources = fhir::resources_to_ndjson(out, &ex, self.recorded.as_deref());
+                return r;
+            }
+            Format::Csv => {
+                crate::output::csv_rows(&ex, out);
+                return r;
             }
         };
-        debug_assert!(result.is_ok());
         out.push(b'\n');
+        r
+    }
+
+    /// The recording instant, if one was given.
+    pub fn recorded(&self) -> Option<&str> {
+        self.recorded.as_deref()
     }
 }
 

@@ -681,6 +681,25 @@ pub fn bundle_to_writer<W: Write>(
     serde_json::to_writer(w, &bundle)
 }
 
+/// Write the note's resources as NDJSON lines with `Type/id` references (the
+/// Bulk Data layout), returning each line's resource type and byte range in
+/// `out`.
+pub fn resources_to_ndjson(
+    out: &mut Vec<u8>,
+    ex: &Extraction<'_>,
+    recorded: Option<&str>,
+) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let mut lines = Vec::new();
+    for (_, resource) in resources(ex, recorded, RefStyle::Relative) {
+        let start = out.len();
+        // Serialising our own types into memory cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &resource);
+        out.push(b'\n');
+        lines.push((resource.type_name(), start..out.len()));
+    }
+    lines
+}
+
 /// Write an OperationOutcome for a rejected record. Its diagnostics name the
 /// record and the reason, never the note text.
 pub fn operation_outcome_to_writer<W: Write>(w: W, err: &RecordError) -> serde_json::Result<()> {

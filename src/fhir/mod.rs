@@ -24,4 +24,6 @@ pub mod ids;
 mod map;
 mod model;
 
-pub use map::{bundle_to_writer, operation_outcome_to_writer, resource_type_of, RefStyle};
+pub use map::{
+    bundle_to_writer, operation_outcome_to_writer, resource_type_of, resources_to_ndjson, RefStyle,
+};

@@ -19,6 +19,21 @@ pub(crate) enum Resource<'a> {
     Provenance(Provenance<'a>),
 }
 
+impl Resource<'_> {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Resource::Patient(_) => "Patient",
+            Resource::Device(_) => "Device",
+            Resource::DocumentReference(_) => "DocumentReference",
+            Resource::Condition(_) => "Condition",
+            Resource::MedicationStatement(_) => "MedicationStatement",
+            Resource::AllergyIntolerance(_) => "AllergyIntolerance",
+            Resource::FamilyMemberHistory(_) => "FamilyMemberHistory",
+            Resource::Provenance(_) => "Provenance",
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub(crate) struct Bundle<'a> {
     #[serde(rename = "resourceType")]

@@ -166,7 +166,7 @@ fn report_mode_skips_bad_records_and_exits_2() {
         format!("{input}:6: invalid UTF-8 at byte 21"),
         format!("{input}:7: field `id` must be a string"),
         format!("{input}:8: blank line: no record"),
-        "6 of 9 records rejected".to_string(),
+        "9 records: 3 converted, 6 rejected".to_string(),
     ] {
         assert!(err.contains(&expected), "stderr lacks {expected:?}:\n{err}");
     }

@@ -3,6 +3,7 @@
 // Tests print notices (skips, measured figures) on stderr.
 #![allow(clippy::print_stderr)]
 
+mod batch;
 mod cli;
 mod context;
 mod dates;
