@@ -106,6 +106,8 @@ impl Batch<'_> {
     }
 }
 
+type Converted = Vec<Result<(Rendered, usize), RecordError>>;
+
 fn run_batch<O: Output + ?Sized>(
     batch: &Batch<'_>,
     records: impl Iterator<Item = Result<Note, RecordError>>,
@@ -114,11 +116,24 @@ fn run_batch<O: Output + ?Sized>(
     mut on_progress: impl FnMut(&Summary),
 ) -> Result<Summary, Error> {
     let (pipeline, format, on_error) = (batch.pipeline, batch.format, batch.on_error);
+    let pool = batch.pool;
+    let convert = move |chunk: Vec<Result<Note, RecordError>>| -> Converted {
+        let work = || {
+            chunk
+                .into_par_iter()
+                .map(|record| record.map(|note| (pipeline.render(&note, format), note.text.len())))
+                .collect()
+        };
+        match pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        }
+    };
     let mut summary = Summary::default();
     let mut seen: HashSet<u128> = HashSet::new();
     let mut records = records.peekable();
     let mut line = Vec::new();
-    while records.peek().is_some() {
+    let mut read_chunk = || {
         let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
         let mut bytes = 0;
         while chunk.len() < CHUNK_RECORDS && bytes < CHUNK_BYTES {
@@ -140,45 +155,53 @@ fn run_batch<O: Output + ?Sized>(
             }
             chunk.push(record);
         }
-        let convert = || -> Vec<Result<(Rendered, usize), RecordError>> {
-            chunk
-                .into_par_iter()
-                .map(|record| record.map(|note| (pipeline.render(&note, format), note.text.len())))
-                .collect()
-        };
-        let converted = match batch.pool {
-            Some(pool) => pool.install(convert),
-            None => convert(),
-        };
-        for result in converted {
-            summary.records += 1;
-            match result {
-                Ok((rendered, bytes)) => {
-                    summary.converted += 1;
-                    summary.bytes += bytes as u64;
-                    for (total, n) in summary.mentions.iter_mut().zip(rendered.counts) {
-                        *total += n;
+        chunk
+    };
+    // Reading the next chunk and writing the last one overlap with
+    // converting the current one; at most two chunks are in flight.
+    std::thread::scope(|scope| {
+        let mut pending: Option<std::thread::ScopedJoinHandle<'_, Converted>> = None;
+        loop {
+            let chunk = read_chunk();
+            let next = (!chunk.is_empty()).then(|| scope.spawn(move || convert(chunk)));
+            if let Some(handle) = pending.take() {
+                let converted = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                for result in converted {
+                    summary.records += 1;
+                    match result {
+                        Ok((rendered, bytes)) => {
+                            summary.converted += 1;
+                            summary.bytes += bytes as u64;
+                            for (total, n) in summary.mentions.iter_mut().zip(rendered.counts) {
+                                *total += n;
+                            }
+                            out.note(&rendered).map_err(write_error)?;
+                        }
+                        Err(err) => {
+                            summary.rejected += 1;
+                            on_reject(&err);
+                            line.clear();
+                            // Serialising our own types into memory cannot fail.
+                            let _ = fhir::operation_outcome_to_writer(&mut line, &err);
+                            line.push(b'\n');
+                            out.reject(&err, &line, on_error).map_err(write_error)?;
+                            if on_error == OnError::Fail {
+                                summary.stopped = true;
+                                return Ok(summary);
+                            }
+                        }
                     }
-                    out.note(&rendered).map_err(write_error)?;
                 }
-                Err(err) => {
-                    summary.rejected += 1;
-                    on_reject(&err);
-                    line.clear();
-                    // Serialising our own types into memory cannot fail.
-                    let _ = fhir::operation_outcome_to_writer(&mut line, &err);
-                    line.push(b'\n');
-                    out.reject(&err, &line, on_error).map_err(write_error)?;
-                    if on_error == OnError::Fail {
-                        summary.stopped = true;
-                        return Ok(summary);
-                    }
-                }
+                on_progress(&summary);
+            }
+            match next {
+                Some(handle) => pending = Some(handle),
+                None => return Ok(summary),
             }
         }
-        on_progress(&summary);
-    }
-    Ok(summary)
+    })
 }
 
 fn write_error(err: std::io::Error) -> Error {
