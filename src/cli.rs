@@ -29,7 +29,7 @@ struct Opts {
 #[derive(Subcommand)]
 enum Command {
     /// Extract medications and problems from notes and write FHIR or mentions.
-    Extract(ExtractArgs),
+    Extract(Box<ExtractArgs>),
     /// Check or count the dictionaries.
     #[command(subcommand)]
     Dict(DictCommand),
@@ -430,7 +430,6 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
             summary
         }
     };
-    drop(report);
     progress.finish();
     if let Some(file) = errors {
         file.finish()?;
