@@ -1032,6 +1032,11 @@ impl DateFinder {
         };
         let unit_text = unit_m.as_str().to_lowercase();
         let unit = rules::TIME_UNITS.iter().find(|(u, _)| *u == unit_text)?.1;
+        // "T 36.2 HR 92": an upper-case HR before a number is the heart rate.
+        let rest = text.get(whole.end()..).unwrap_or("").trim_start();
+        if unit_m.as_str() == "HR" && rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
         if (unit_text.len() == 1 && !c.get(3)?.as_str().is_empty())
             || amount == 0.0
             || matches!(next_char(text, whole.end()), Some('/' | '^'))

@@ -319,6 +319,8 @@ const CASES: &[Case] = &[
     ("dm date cue colon", "W", 'd', "Date: 05/03", &[("05/03", D, Some("2025-03-05"), "day", Some("2025-03-05"))]),
     // Must not be dates.
     ("neg BP", "W", 'd', "BP 120/80", &[]),
+    ("neg heart rate after a temperature", "W", 'd', "T 36.2 HR 92", &[]),
+    ("hours still hours", "W", 'd', "over 4 HR", &[("4 HR", "duration", Some("PT4H"), "unknown", None)]),
     ("neg BP 148/86", "W", 'd', "BP 148/86 HR 88", &[]),
     ("neg half tablet", "W", 'd', "1/2 tablet", &[]),
     ("neg AMTS 10/10", "W", 'd', "AMTS 10/10", &[]),
