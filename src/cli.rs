@@ -33,6 +33,44 @@ enum Command {
     /// Check or count the dictionaries.
     #[command(subcommand)]
     Dict(DictCommand),
+    /// Write synthetic UK ward notes (JSONL), identical for the same seed.
+    Gen(GenArgs),
+    /// Score predicted mentions against hand-annotated gold mentions.
+    Eval(EvalArgs),
+    /// Serve the live demo page and a JSON API on this machine.
+    #[cfg(feature = "serve")]
+    Serve(crate::serve::ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct GenArgs {
+    /// How many notes.
+    #[arg(long, default_value_t = 100)]
+    notes: u64,
+    /// The seed: the same seed gives the same notes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the notes here instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write the mentions planted in each note (JSONL), for load tests
+    /// and demos. Accuracy claims need hand-annotated notes: scoring the
+    /// generator's own gold is circular.
+    #[arg(long, value_name = "FILE")]
+    gold: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// Gold mentions: JSONL of {"note_id", "mentions": [{kind, start, end, assertion}]}.
+    #[arg(long, value_name = "FILE")]
+    gold: PathBuf,
+    /// Predicted mentions: the output of `extract --format mentions`.
+    #[arg(long, value_name = "FILE")]
+    pred: PathBuf,
+    /// Print the scores as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -176,6 +214,10 @@ enum FormatArg {
     Bulk,
     /// One CSV row per mention, with a header.
     Csv,
+    /// One self-contained HTML page (-o FILE) showing each note with its
+    /// findings highlighted and its FHIR beside it, for teaching. It holds
+    /// every note in memory: meant for demo-sized batches.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -259,6 +301,7 @@ impl ExtractArgs {
                 (false, FormatArg::Mentions) => Format::Mentions,
                 (false, FormatArg::Bulk) => Format::Bulk,
                 (false, FormatArg::Csv) => Format::Csv,
+                (false, FormatArg::Html) => Format::Both,
             },
             errors: self.errors,
             stats: self.stats,
@@ -298,7 +341,99 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Extract(args) => extract(args.into_config()?),
         Command::Dict(DictCommand::Lint(args)) => dict_lint(&args),
         Command::Dict(DictCommand::Stats(args)) => dict_stats(&args),
+        Command::Gen(args) => generate(&args),
+        Command::Eval(args) => evaluate(&args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => crate::serve::serve(&args),
     }
+}
+
+/// Write a file under a temporary name, renamed when complete.
+fn write_atomically(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .context("the output needs a file name")?
+        .to_string_lossy();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    let file = fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    write(&mut out).with_context(|| format!("writing {}", partial.display()))?;
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("writing {}", partial.display()))?;
+    fs::rename(&partial, path)
+        .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))
+}
+
+fn generate(args: &GenArgs) -> anyhow::Result<ExitCode> {
+    use rayon::prelude::*;
+    let generator = note2fhir::generate::Generator::new();
+    // Notes are independent: make them in parallel chunks, write in order.
+    let write_all = |notes: &mut dyn Write, mut gold: Option<&mut dyn Write>| -> io::Result<()> {
+        let mut start = 0;
+        while start < args.notes {
+            let end = (start + 4096).min(args.notes);
+            let made: Vec<_> = (start..end)
+                .into_par_iter()
+                .map(|i| generator.note(args.seed, i))
+                .collect();
+            for note in made {
+                notes.write_all(note.to_jsonl().as_bytes())?;
+                notes.write_all(b"\n")?;
+                if let Some(gold) = gold.as_deref_mut() {
+                    gold.write_all(note.gold_jsonl().as_bytes())?;
+                    gold.write_all(b"\n")?;
+                }
+            }
+            start = end;
+        }
+        notes.flush()
+    };
+    let mut gold_out = match &args.gold {
+        Some(path) => {
+            let name = path
+                .file_name()
+                .context("--gold needs a file name")?
+                .to_string_lossy();
+            let partial = path.with_file_name(format!(".{name}.partial"));
+            Some((
+                path.clone(),
+                partial.clone(),
+                BufWriter::new(fs::File::create(&partial)?),
+            ))
+        }
+        None => None,
+    };
+    let gold_writer = gold_out.as_mut().map(|(_, _, w)| w as &mut dyn Write);
+    match &args.output {
+        Some(path) => write_atomically(path, |w| write_all(w, gold_writer))?,
+        None => write_all(&mut BufWriter::new(io::stdout().lock()), gold_writer)?,
+    }
+    if let Some((path, partial, w)) = gold_out {
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        fs::rename(&partial, &path).with_context(|| format!("renaming {}", partial.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evaluate(args: &EvalArgs) -> anyhow::Result<ExitCode> {
+    let open = |p: &PathBuf| -> anyhow::Result<io::BufReader<fs::File>> {
+        Ok(io::BufReader::new(
+            fs::File::open(p).with_context(|| format!("opening {}", p.display()))?,
+        ))
+    };
+    let scores = note2fhir::eval::evaluate(open(&args.gold)?, open(&args.pred)?)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&scores.to_json())?)?;
+    } else {
+        write!(out, "{}", scores.to_table())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn dict_lint(args: &DictArgs) -> anyhow::Result<ExitCode> {
@@ -380,6 +515,7 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
     };
 
     let header = (config.format == Format::Csv).then(note2fhir::output::csv_header);
+    let html = config.format == Format::Both;
     let mut report = report;
     let summary = match (&config.output, config.format) {
         (Some(dir), Format::Bulk) => {
@@ -393,6 +529,20 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
             summary
         }
         (None, Format::Bulk) => bail!("--format bulk needs -o DIR"),
+        (output, _) if html => {
+            let mut out = LineOutput::new(Vec::new(), None);
+            let summary = run(&mut out, &mut report)?;
+            let lines = out.into_inner();
+            let page = report_page(&lines)?;
+            match output {
+                Some(path) => write_atomically(path, |w| w.write_all(page.as_bytes()))?,
+                None => io::stdout()
+                    .lock()
+                    .write_all(page.as_bytes())
+                    .context("writing standard output")?,
+            }
+            summary
+        }
         (None, _) => {
             let mut out = LineOutput::new(BufWriter::with_capacity(1 << 20, io::stdout()), header);
             let summary = run(&mut out, &mut report)?;
@@ -445,6 +595,30 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The HTML report from `Format::Both` lines.
+fn report_page(lines: &[u8]) -> anyhow::Result<String> {
+    let parsed: Vec<serde_json::Value> = lines
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(serde_json::from_slice)
+        .collect::<Result<_, _>>()
+        .context("reading the rendered notes")?;
+    let notes: Vec<note2fhir::report::ReportNote<'_>> = parsed
+        .iter()
+        .filter(|v| v.get("resourceType").is_none())
+        .map(|v| note2fhir::report::ReportNote {
+            id: v["note_id"].as_str().unwrap_or(""),
+            text: v["text"].as_str().unwrap_or(""),
+            mentions: &v["mentions"],
+            bundle: &v["bundle"],
+        })
+        .collect();
+    Ok(note2fhir::report::render_report(
+        "note2fhir: ward notes to FHIR R4",
+        &notes,
+    ))
 }
 
 /// "N records: C converted, R rejected; mentions …; S s, X MB/s".

@@ -1,6 +1,8 @@
 //! The `note2fhir` command.
 
 mod cli;
+#[cfg(feature = "serve")]
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;

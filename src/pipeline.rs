@@ -37,6 +37,9 @@ pub enum Format {
     Bulk,
     /// One CSV row per mention ([`crate::output::CSV_HEADER`]).
     Csv,
+    /// One JSON line per note with both views, for the report and the demo
+    /// server: `{"note_id", "text", "mentions": {…}, "bundle": {…}}`.
+    Both,
 }
 
 /// Configures and builds a [`Pipeline`].
@@ -527,6 +530,18 @@ impl Pipeline {
             Format::Csv => {
                 crate::output::csv_rows(&ex, out);
                 return r;
+            }
+            Format::Both => {
+                out.extend_from_slice(b"{\"note_id\":");
+                let _ = serde_json::to_writer(&mut *out, ex.note_id);
+                out.extend_from_slice(b",\"text\":");
+                let _ = serde_json::to_writer(&mut *out, ex.text);
+                out.extend_from_slice(b",\"mentions\":");
+                let _ = serde_json::to_writer(&mut *out, &ex);
+                out.extend_from_slice(b",\"bundle\":");
+                let _ = fhir::bundle_to_writer(&mut *out, &ex, self.recorded.as_deref());
+                out.extend_from_slice(b"}");
+                Ok(())
             }
         };
         out.push(b'\n');

@@ -12,5 +12,7 @@ mod expected;
 mod fixtures;
 mod invariants;
 mod medication;
+mod report;
 mod schema;
+mod serve;
 mod snapshots;
