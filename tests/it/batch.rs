@@ -239,3 +239,31 @@ fn csv_and_gzip_inputs() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
 }
+
+#[test]
+fn generated_corpus_is_reproducible_and_thread_count_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    for path in [&a, &b] {
+        let out = note2fhir(&[
+            "gen",
+            "--notes",
+            "1500",
+            "--seed",
+            "11",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+    }
+    let corpus = std::fs::read(&a).unwrap();
+    assert_eq!(corpus, std::fs::read(&b).unwrap(), "same seed, same notes");
+    assert_eq!(corpus.iter().filter(|&&c| c == b'\n').count(), 1500);
+    for format in ["bundle", "mentions", "csv"] {
+        let one = note2fhir(&["extract", a.to_str().unwrap(), "--format", format, "-j1"]);
+        let two = note2fhir(&["extract", a.to_str().unwrap(), "--format", format, "-j2"]);
+        assert!(one.status.success() && two.status.success());
+        assert!(one.stdout == two.stdout, "{format}: -j1 and -j2 differ");
+    }
+}
