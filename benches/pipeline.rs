@@ -73,6 +73,32 @@ fn stages(c: &mut Criterion) {
     }
     group.finish();
 
+    // The JSON-serialisation limit: re-serialising the same Bundles from an
+    // already-built value, with no extraction at all. Throughput is in
+    // output bytes, to compare with `bundle_json`'s output rate.
+    let bundles: Vec<serde_json::Value> = notes
+        .iter()
+        .map(|n| {
+            let mut line = Vec::new();
+            pipeline.write_note(n, Format::Bundle, &mut line);
+            serde_json::from_slice(&line).unwrap()
+        })
+        .collect();
+    let out_bytes: usize = bundles.iter().map(|b| serde_json::to_vec(b).unwrap().len()).sum();
+    let mut group = c.benchmark_group("json_limit");
+    group.throughput(Throughput::Bytes(out_bytes as u64));
+    let mut buf = Vec::new();
+    group.bench_function("serialise_bundles", |b| {
+        b.iter(|| {
+            buf.clear();
+            for bundle in &bundles {
+                serde_json::to_writer(&mut buf, bundle).unwrap();
+            }
+            buf.len()
+        })
+    });
+    group.finish();
+
     c.bench_function("build_embedded_dictionaries", |b| {
         b.iter(|| Pipeline::builder().build().unwrap().matcher().entries().len())
     });
