@@ -175,6 +175,11 @@ struct ExtractArgs {
     #[arg(long)]
     no_progress: bool,
 
+    /// The largest note accepted, in bytes of UTF-8 text; a larger one is
+    /// rejected (and a JSONL line is not read whole beyond six times this).
+    #[arg(long, value_name = "BYTES", default_value_t = note2fhir::input::DEFAULT_MAX_NOTE_BYTES)]
+    max_note_bytes: usize,
+
     /// CSV input: the column holding the note id.
     #[arg(long, value_name = "NAME", default_value = "id")]
     id_col: String,
@@ -245,6 +250,7 @@ struct ExtractConfig {
     stats: bool,
     show_progress: bool,
     csv_columns: note2fhir::input::CsvColumns,
+    max_note_bytes: usize,
 }
 
 impl ExtractArgs {
@@ -304,6 +310,7 @@ impl ExtractArgs {
                 (false, FormatArg::Html) => Format::Both,
             },
             errors: self.errors,
+            max_note_bytes: self.max_note_bytes,
             stats: self.stats,
             show_progress: !self.no_progress,
             csv_columns: note2fhir::input::CsvColumns {
@@ -486,7 +493,9 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().context("starting worker threads")?;
-    let records = Records::new(config.inputs).with_csv_columns(config.csv_columns.clone());
+    let records = Records::new(config.inputs)
+        .with_csv_columns(config.csv_columns.clone())
+        .with_max_note_bytes(config.max_note_bytes);
     let stderr = io::stderr();
     let mut errors = match &config.errors {
         Some(path) => Some(ErrorsFile::create(path)?),

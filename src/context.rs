@@ -341,7 +341,10 @@ impl ContextRules {
         });
         let mut cues = Vec::new();
         for m in leftmost_longest(candidates, |_| 0) {
-            let overlaps = findings.iter().any(|f| f.start < m.end && m.start < f.end);
+            // Findings are sorted and do not overlap: look only at the ones
+            // starting before the cue ends.
+            let before_end = findings.partition_point(|f| f.start < m.end);
+            let overlaps = findings[..before_end].last().is_some_and(|f| m.start < f.end);
             if !overlaps {
                 cues.push(Cue {
                     start: m.start,

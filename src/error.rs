@@ -179,6 +179,16 @@ pub enum RecordErrorKind {
     /// The file could not be read.
     #[error("cannot read: {0}")]
     Read(String),
+    /// The note (or its line) is over the size limit.
+    #[error("{what} is {bytes} bytes, over the limit of {limit}")]
+    TooLarge {
+        /// `note` or `line`.
+        what: &'static str,
+        /// Its size (at least; a line is not read to its end).
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl RecordErrorKind {
@@ -192,6 +202,7 @@ impl RecordErrorKind {
             RecordErrorKind::WrongType { .. } | RecordErrorKind::BadValue { .. } => "value",
             RecordErrorKind::DuplicateId => "duplicate",
             RecordErrorKind::Read(_) => "exception",
+            RecordErrorKind::TooLarge { .. } => "too-long",
         }
     }
 }

@@ -104,6 +104,7 @@ pub struct Records {
     pending: VecDeque<Input>,
     current: Option<Box<dyn Iterator<Item = Result<Note, RecordError>> + Send>>,
     csv: CsvColumns,
+    max_note_bytes: usize,
 }
 
 impl Records {
@@ -113,7 +114,14 @@ impl Records {
             pending: inputs.into(),
             current: None,
             csv: CsvColumns::default(),
+            max_note_bytes: DEFAULT_MAX_NOTE_BYTES,
         }
+    }
+
+    /// Refuse notes over `bytes` of text (default 5 MB).
+    pub fn with_max_note_bytes(mut self, bytes: usize) -> Records {
+        self.max_note_bytes = bytes;
+        self
     }
 
     /// Read CSV inputs with these columns.
@@ -123,22 +131,32 @@ impl Records {
     }
 
     fn open(&self, input: Input) -> Box<dyn Iterator<Item = Result<Note, RecordError>> + Send> {
+        let max = self.max_note_bytes;
         match input {
-            Input::Stdin => Box::new(JsonLines::new(
-                "<stdin>".into(),
-                BufReader::new(Box::new(io::stdin()) as Box<dyn Read + Send>),
-            )),
+            Input::Stdin => Box::new(
+                JsonLines::new(
+                    "<stdin>".into(),
+                    BufReader::new(Box::new(io::stdin()) as Box<dyn Read + Send>),
+                )
+                .with_max_note_bytes(max),
+            ),
             Input::Jsonl(path) => {
                 let source = path.display().to_string();
                 match open_maybe_gz(&path) {
-                    Ok(reader) => Box::new(JsonLines::new(source, BufReader::with_capacity(1 << 20, reader))),
+                    Ok(reader) => Box::new(
+                        JsonLines::new(source, BufReader::with_capacity(1 << 20, reader))
+                            .with_max_note_bytes(max),
+                    ),
                     Err(err) => Box::new(std::iter::once(Err(read_error(source, err)))),
                 }
             }
             Input::Csv(path) => {
                 let source = path.display().to_string();
                 match open_maybe_gz(&path) {
-                    Ok(reader) => Box::new(CsvRecords::new(source, reader, self.csv.clone())),
+                    Ok(reader) => Box::new(
+                        CsvRecords::new(source, reader, self.csv.clone())
+                            .map(move |r| r.and_then(|note| check_size(note, max))),
+                    ),
                     Err(err) => Box::new(std::iter::once(Err(read_error(source, err)))),
                 }
             }
@@ -147,10 +165,10 @@ impl Records {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                Box::new(std::iter::once(read_text(&path, id)))
+                Box::new(std::iter::once(read_text(&path, id, max)))
             }
             Input::Dir(root) => match list_txt(&root) {
-                Ok(files) => Box::new(files.into_iter().map(move |(path, id)| read_text(&path, id))),
+                Ok(files) => Box::new(files.into_iter().map(move |(path, id)| read_text(&path, id, max))),
                 Err(err) => Box::new(std::iter::once(Err(read_error(root.display().to_string(), err)))),
             },
         }
@@ -369,8 +387,22 @@ fn read_error(source: String, err: io::Error) -> RecordError {
     )
 }
 
-fn read_text(path: &Path, id: String) -> Result<Note, RecordError> {
+fn read_text(path: &Path, id: String, max: usize) -> Result<Note, RecordError> {
     let source = path.display().to_string();
+    // Refuse an oversized file before reading it.
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.len() > max as u64 + 3 {
+            return Err(RecordError::new(
+                Origin { source, line: None },
+                Some(id),
+                RecordErrorKind::TooLarge {
+                    what: "note",
+                    bytes: meta.len() as usize,
+                    limit: max,
+                },
+            ));
+        }
+    }
     let bytes = fs::read(path).map_err(|err| read_error(source.clone(), err))?;
     let mut text = String::from_utf8(bytes).map_err(|err| {
         RecordError::new(
@@ -429,6 +461,7 @@ pub struct JsonLines<R> {
     line: u64,
     buf: Vec<u8>,
     done: bool,
+    max_note_bytes: usize,
 }
 
 impl<R: BufRead> JsonLines<R> {
@@ -440,6 +473,43 @@ impl<R: BufRead> JsonLines<R> {
             line: 0,
             buf: Vec::new(),
             done: false,
+            max_note_bytes: DEFAULT_MAX_NOTE_BYTES,
+        }
+    }
+
+    /// Refuse notes over `bytes` of text (and lines over six times that,
+    /// the most JSON escaping can need), without holding such a line.
+    pub fn with_max_note_bytes(mut self, bytes: usize) -> Self {
+        self.max_note_bytes = bytes;
+        self
+    }
+
+    /// Read one line into `buf`, up to `limit` bytes; the rest of a longer
+    /// line is skipped unread into memory. `Ok(None)` at the end; otherwise
+    /// the line's full length.
+    fn read_line(&mut self, limit: usize) -> io::Result<Option<usize>> {
+        let mut total = 0;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                return Ok((total > 0).then_some(total));
+            }
+            let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (&available[..=i], true),
+                None => (available, false),
+            };
+            let room = limit.saturating_sub(self.buf.len());
+            self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            let used = chunk.len();
+            total += used;
+            self.reader.consume(used);
+            if done {
+                return Ok(Some(total));
+            }
         }
     }
 }
@@ -452,17 +522,29 @@ impl<R: BufRead> Iterator for JsonLines<R> {
             return None;
         }
         self.buf.clear();
-        match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => {
+        let line_limit = self.max_note_bytes.saturating_mul(6).saturating_add(4096);
+        match self.read_line(line_limit) {
+            Ok(None) => {
                 self.done = true;
                 None
             }
-            Ok(_) => {
+            Ok(Some(length)) => {
                 self.line += 1;
                 let origin = Origin {
                     source: self.source.clone(),
                     line: Some(self.line),
                 };
+                if length > line_limit {
+                    return Some(Err(RecordError::new(
+                        origin,
+                        None,
+                        RecordErrorKind::TooLarge {
+                            what: "line",
+                            bytes: length,
+                            limit: line_limit,
+                        },
+                    )));
+                }
                 let mut bytes = self.buf.as_slice();
                 if let Some(rest) = bytes.strip_suffix(b"\n") {
                     bytes = rest.strip_suffix(b"\r").unwrap_or(rest);
@@ -470,7 +552,7 @@ impl<R: BufRead> Iterator for JsonLines<R> {
                 if self.line == 1 {
                     bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
                 }
-                Some(parse_record(bytes, origin))
+                Some(parse_record(bytes, origin).and_then(|note| check_size(note, self.max_note_bytes)))
             }
             Err(err) => {
                 self.done = true;
@@ -486,6 +568,26 @@ impl<R: BufRead> Iterator for JsonLines<R> {
             }
         }
     }
+}
+
+/// The default largest note, in UTF-8 bytes.
+pub const DEFAULT_MAX_NOTE_BYTES: usize = 5 << 20;
+
+/// Refuse a note whose text is over `limit` bytes.
+fn check_size(note: Note, limit: usize) -> Result<Note, RecordError> {
+    if note.text.len() > limit {
+        let bytes = note.text.len();
+        return Err(RecordError::new(
+            note.origin,
+            Some(note.id),
+            RecordErrorKind::TooLarge {
+                what: "note",
+                bytes,
+                limit,
+            },
+        ));
+    }
+    Ok(note)
 }
 
 #[derive(Deserialize)]

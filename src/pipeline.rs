@@ -406,14 +406,8 @@ impl Pipeline {
                 reactions: Vec::new(),
                 overridden: false,
             });
-            let others: Vec<_> = spans
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, s)| s.clone())
-                .collect();
             let attached =
-                crate::date::attach::attach(text, &found_dates, &sentence, &(m.start..m.end), &others);
+                crate::date::attach::attach(text, &found_dates, &sentence, &(m.start..m.end), &spans);
             let a = &assessment.assertion;
             // A resolution cue ("resolved") ends the finding: a date after it
             // is when, and without one the cue itself says so.
@@ -574,7 +568,10 @@ fn link_allergies(text: &str, mentions: &mut [Mention<'_>]) {
         .collect();
     for &a in &allergens {
         let allergen = mentions[a].bytes.clone();
-        for r in 0..mentions.len() {
+        // Reactions stand within 40 bytes after the allergen.
+        let from = mentions.partition_point(|m| m.bytes.start < allergen.end);
+        let to = mentions.partition_point(|m| m.bytes.start <= allergen.end + 40);
+        for r in from..to {
             let reaction = mentions[r].bytes.clone();
             if mentions[r].kind != Kind::Problem || !crate::allergy::is_reaction(text, &allergen, &reaction) {
                 continue;

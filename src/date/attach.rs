@@ -11,17 +11,20 @@ use std::ops::Range;
 use super::{DateKind, DateMention};
 
 /// The index of the date in `dates` that attaches to the finding at
-/// `finding`, whose sentence is `sentence`; `others` are the other
-/// findings' spans.
+/// `finding`, whose sentence is `sentence`; `findings` are all findings'
+/// spans, sorted (the finding's own included). Dates are sorted by span.
 pub fn attach(
     text: &str,
     dates: &[DateMention],
     sentence: &Range<usize>,
     finding: &Range<usize>,
-    others: &[Range<usize>],
+    findings: &[Range<usize>],
 ) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
-    for (i, d) in dates.iter().enumerate() {
+    // Only the dates inside the sentence.
+    let first = dates.partition_point(|d| d.span.start < sentence.start);
+    let last = dates.partition_point(|d| d.span.start < sentence.end);
+    for (i, d) in dates.iter().enumerate().take(last).skip(first) {
         let point = matches!(
             d.kind,
             DateKind::Date | DateKind::DateTime | DateKind::Time | DateKind::Relative | DateKind::Range
@@ -39,9 +42,10 @@ pub fn attach(
         } else {
             continue;
         };
-        if text[gap.clone()].contains([',', ';'])
-            || others.iter().any(|o| o.start >= gap.start && o.end <= gap.end)
-        {
+        // Another finding inside the gap separates them.
+        let inside = findings.partition_point(|f| f.start < gap.start);
+        let between = findings.get(inside).is_some_and(|f| f.end <= gap.end);
+        if text[gap.clone()].contains([',', ';']) || between {
             continue;
         }
         // Distance, with dates after the finding preferred on a tie.

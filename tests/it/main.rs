@@ -3,6 +3,7 @@
 // Tests print notices (skips, measured figures) on stderr.
 #![allow(clippy::print_stderr)]
 
+mod bad_input;
 mod batch;
 mod cli;
 mod context;
@@ -12,7 +13,8 @@ mod expected;
 mod fixtures;
 mod invariants;
 mod medication;
+mod properties;
 mod report;
-mod schema;
+pub mod schema;
 mod serve;
 mod snapshots;

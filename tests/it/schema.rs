@@ -29,7 +29,7 @@ fn schema_errors(resource: &Value) -> Vec<String> {
 
 /// What the JSON schema cannot check: required invariants of the resources
 /// note2fhir emits, and derivation offsets inside the note.
-fn rule_errors(bundle: &Value, text_chars: u64) -> Vec<String> {
+pub fn rule_errors(bundle: &Value, text_chars: u64) -> Vec<String> {
     let mut errors = Vec::new();
     let instant =
         regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$").unwrap();
