@@ -537,7 +537,8 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
             }
             summary
         }
-        (None, Format::Bulk) => bail!("--format bulk needs -o DIR"),
+        // Without a folder, the resources go to standard output one per
+        // line with Type/id references (for pipes: Spark splits them by type).
         (output, _) if html => {
             let mut out = LineOutput::new(Vec::new(), None);
             let summary = run(&mut out, &mut report)?;

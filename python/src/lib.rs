@@ -1,0 +1,1 @@
+//! Python bindings of note2fhir (built by maturin).
