@@ -73,6 +73,65 @@ fn stages(c: &mut Criterion) {
     }
     group.finish();
 
+    // The stages on their own.
+    let sigs = note2fhir::attribute::SigParser::new();
+    let chart: Vec<&str> = [
+        " 5mg OD PO",
+        " 1-2 tablets QDS PRN for pain max 8 tablets/24h",
+        " 62.5 micrograms OD",
+        " 10 units SC nocte",
+        " 15mg once weekly",
+        " 500mg TDS PO x5/7",
+        " 10mg/5ml 2.5ml PRN",
+        " at 125ml/hr IV",
+        " 2 puffs BD INH",
+        " 1g QDS PO / PRN",
+    ]
+    .to_vec();
+    let chart_bytes: usize = chart.iter().map(|s| s.len()).sum();
+    assert!(chart
+        .iter()
+        .all(|s| sigs.parse(s).has_amount() || !sigs.parse(s).is_empty()));
+    let dates = note2fhir::date::DateFinder::new();
+    let date_options = note2fhir::date::DateOptions::default();
+    let anchor = note2fhir::date::Anchor::new(
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 12).unwrap(),
+        note2fhir::date::AnchorSource::NoteDate,
+    );
+    let found: usize = notes
+        .iter()
+        .map(|n| dates.find(&n.text, Some(&anchor), &date_options).len())
+        .sum();
+    assert!(found > 20, "the corpus must hold dates, got {found}");
+    let context = pipeline.context();
+    let mut group = c.benchmark_group("stage");
+    group.throughput(Throughput::Bytes(chart_bytes as u64));
+    group.bench_function("sig_parsing", |b| {
+        b.iter(|| chart.iter().map(|s| sigs.parse(s).span_end).sum::<usize>())
+    });
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("dates", |b| {
+        b.iter(|| {
+            notes
+                .iter()
+                .map(|n| dates.find(&n.text, Some(&anchor), &date_options).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("context_cues", |b| {
+        b.iter(|| {
+            notes
+                .iter()
+                .map(|n| {
+                    let folded = note2fhir::dictionary::Folded::new(&n.text);
+                    let found = pipeline.matcher().find_folded(&n.text, &folded);
+                    context.cues(&n.text, &folded, &found).len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+
     // The JSON-serialisation limit: re-serialising the same Bundles from an
     // already-built value, with no extraction at all. Throughput is in
     // output bytes, to compare with `bundle_json`'s output rate.
