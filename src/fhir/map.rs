@@ -135,11 +135,7 @@ fn resources<'a>(
     let mut targets = Vec::new();
     for m in &ex.mentions {
         let Some(fhir) = &m.fhir else { continue };
-        let derivation = vec![DerivationReference {
-            reference: doc_ref_string.clone(),
-            offset: m.start,
-            length: m.end - m.start,
-        }];
+        let derivation = derivation(&doc_ref_string, m.start, m.end);
         let resource = match fhir.resource_type {
             "Condition" => Resource::Condition(condition(
                 m,
