@@ -13,6 +13,9 @@
 //! * `Outcome`: an `OperationOutcome` line is written in its place; the batch
 //!   goes on. Every input record then has exactly one output line.
 //! * `Fail`: the batch stops after the records before it.
+//!
+//! With [`Batch::max_errors`] set, the batch also stops (cleanly, the output
+//! so far written) after that many rejected records, whatever the policy.
 
 use std::collections::HashSet;
 
@@ -48,8 +51,10 @@ pub struct Summary {
     pub converted: u64,
     /// Records rejected.
     pub rejected: u64,
-    /// Whether the run stopped early (`OnError::Fail`).
+    /// Whether the run stopped early (`OnError::Fail`, or `max_errors`).
     pub stopped: bool,
+    /// Whether it stopped because `max_errors` records were rejected.
+    pub max_errors_reached: bool,
 }
 
 /// Records per chunk, and the text bytes after which a chunk is cut short.
@@ -67,6 +72,8 @@ pub struct Batch<'p> {
     pub on_error: OnError,
     /// The worker threads (rayon's global pool when `None`).
     pub pool: Option<&'p rayon::ThreadPool>,
+    /// Stop after this many rejected records (never when `None`).
+    pub max_errors: Option<u64>,
 }
 
 /// Convert every record and write the results to `out` in input order (see
@@ -84,6 +91,7 @@ pub fn run<O: Output + ?Sized>(
         format,
         on_error,
         pool: None,
+        max_errors: None,
     }
     .run(records, out, on_reject, |_| {})
 }
@@ -189,6 +197,11 @@ fn run_batch<O: Output + ?Sized>(
                             out.reject(&err, &line, on_error).map_err(write_error)?;
                             if on_error == OnError::Fail {
                                 summary.stopped = true;
+                                return Ok(summary);
+                            }
+                            if batch.max_errors.is_some_and(|n| summary.rejected >= n) {
+                                summary.stopped = true;
+                                summary.max_errors_reached = true;
                                 return Ok(summary);
                             }
                         }

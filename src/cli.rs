@@ -17,6 +17,8 @@ use note2fhir::{batch, Format, OnError, Pipeline};
 pub const EXIT_FATAL: u8 = 1;
 /// Exit code when one or more records were rejected.
 pub const EXIT_REJECTED: u8 = 2;
+/// Exit code when the run stopped early at `--max-errors`.
+pub const EXIT_STOPPED: u8 = 3;
 
 /// Turn free-text UK ward notes into coded FHIR R4 JSON.
 #[derive(Parser)]
@@ -176,7 +178,8 @@ struct ExtractArgs {
     no_progress: bool,
 
     /// The largest note accepted, in bytes of UTF-8 text; a larger one is
-    /// rejected (and a JSONL line is not read whole beyond six times this).
+    /// rejected while it is read, from any input (decompressed bytes count),
+    /// and a JSONL line is not held beyond six times this.
     #[arg(long, value_name = "BYTES", default_value_t = note2fhir::input::DEFAULT_MAX_NOTE_BYTES)]
     max_note_bytes: usize,
 
@@ -206,6 +209,12 @@ struct ExtractArgs {
     /// (exit 0), or stop at the first (exit 2).
     #[arg(long, value_enum, default_value_t = OnErrorArg::Report)]
     on_error: OnErrorArg,
+
+    /// Stop the run after N rejected records, whatever --on-error says: the
+    /// output so far is kept as --on-error fail keeps it, and the exit code
+    /// is 3.
+    #[arg(long, value_name = "N")]
+    max_errors: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -251,6 +260,7 @@ struct ExtractConfig {
     show_progress: bool,
     csv_columns: note2fhir::input::CsvColumns,
     max_note_bytes: usize,
+    max_errors: Option<u64>,
 }
 
 impl ExtractArgs {
@@ -299,6 +309,9 @@ impl ExtractArgs {
         if self.threads == Some(0) {
             bail!("-j must be at least 1");
         }
+        if self.max_errors == Some(0) {
+            bail!("--max-errors must be at least 1");
+        }
         Ok(ExtractConfig {
             inputs,
             format: match (self.explain, self.format) {
@@ -311,6 +324,7 @@ impl ExtractArgs {
             },
             errors: self.errors,
             max_note_bytes: self.max_note_bytes,
+            max_errors: self.max_errors,
             stats: self.stats,
             show_progress: !self.no_progress,
             csv_columns: note2fhir::input::CsvColumns {
@@ -502,8 +516,9 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut errors_failed = None;
+    let mut messages = Messages::default();
     let report = |err: &note2fhir::RecordError| {
-        let _ = writeln!(stderr.lock(), "note2fhir: {err}");
+        messages.report(err);
         if let Some(file) = errors.as_mut() {
             if let Err(e) = file.write(err) {
                 errors_failed.get_or_insert(e);
@@ -518,6 +533,7 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         format: config.format,
         on_error: config.on_error,
         pool: Some(&pool),
+        max_errors: config.max_errors,
     };
     let run = |out: &mut dyn Output, report: &mut dyn FnMut(&note2fhir::RecordError)| {
         batch.run(records, out, report, tick)
@@ -591,6 +607,7 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         }
     };
     progress.finish();
+    messages.finish();
     if let Some(file) = errors {
         file.finish()?;
     }
@@ -600,6 +617,9 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     if config.stats || summary.rejected > 0 {
         let _ = writeln!(stderr.lock(), "note2fhir: {}", summary_line(&summary, seconds));
+    }
+    if summary.max_errors_reached {
+        return Ok(ExitCode::from(EXIT_STOPPED));
     }
     if summary.rejected > 0 && config.on_error != OnError::Outcome {
         return Ok(ExitCode::from(EXIT_REJECTED));
@@ -631,13 +651,14 @@ fn report_page(lines: &[u8]) -> anyhow::Result<String> {
     ))
 }
 
-/// "N records: C converted, R rejected; mentions …; S s, X MB/s".
+/// "N records: C converted, R rejected; mentions …; S s, X MB/s", and
+/// "; stopped early …" when `--max-errors` ended the run.
 fn summary_line(s: &batch::Summary, seconds: f64) -> String {
     let [problems, medications, allergies, dates] = s.mentions;
     let mb = s.bytes as f64 / 1e6;
     format!(
         "{} records: {} converted, {} rejected; mentions: {problems} problems, {medications} medications, \
-         {allergies} allergies, {dates} dates; {seconds:.2} s, {:.1} MB/s, {:.0} notes/s",
+         {allergies} allergies, {dates} dates; {seconds:.2} s, {:.1} MB/s, {:.0} notes/s{}",
         s.records,
         s.converted,
         s.rejected,
@@ -647,7 +668,58 @@ fn summary_line(s: &batch::Summary, seconds: f64) -> String {
         } else {
             0.0
         },
+        if s.max_errors_reached {
+            "; stopped early at --max-errors, the rest of the input unread"
+        } else {
+            ""
+        },
     )
+}
+
+/// Rejection messages on stderr: the first [`Messages::SHOWN`] of each kind
+/// of error are printed, the rest counted and summed up at the end (the
+/// errors file keeps every one).
+#[derive(Default)]
+struct Messages {
+    counts: Vec<(&'static str, u64)>,
+}
+
+impl Messages {
+    const SHOWN: u64 = 100;
+
+    fn report(&mut self, err: &note2fhir::RecordError) {
+        let name = err.kind.name();
+        let count = match self.counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => count,
+            None => {
+                self.counts.push((name, 0));
+                &mut self.counts.last_mut().expect("just pushed").1
+            }
+        };
+        *count += 1;
+        let mut stderr = io::stderr().lock();
+        if *count <= Self::SHOWN {
+            let _ = writeln!(stderr, "note2fhir: {err}");
+        } else if *count == Self::SHOWN + 1 {
+            let _ = writeln!(
+                stderr,
+                "note2fhir: more than {} '{name}' errors: the rest are counted, not shown",
+                Self::SHOWN
+            );
+        }
+    }
+
+    fn finish(&self) {
+        for &(name, count) in &self.counts {
+            if count > Self::SHOWN {
+                let _ = writeln!(
+                    io::stderr().lock(),
+                    "note2fhir: … {} more '{name}' errors suppressed (--errors FILE keeps them all)",
+                    count - Self::SHOWN
+                );
+            }
+        }
+    }
 }
 
 /// The errors file (`--errors FILE`): one JSON line per rejected record,

@@ -189,6 +189,19 @@ pub enum RecordErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// A note read from a stream (a pipe, a device, a decompressed file) is
+    /// over the size limit; reading stopped one byte past it.
+    #[error("{what} is over the limit of {limit} bytes (reading stopped there)")]
+    OverLimit {
+        /// `note`.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// A CSV quoted field opened in this record is never closed: it runs to
+    /// the end of the file, swallowing every row after it.
+    #[error("unclosed quote: a quoted field opened in this row runs to the end of the file")]
+    UnclosedQuote,
 }
 
 impl RecordErrorKind {
@@ -202,7 +215,25 @@ impl RecordErrorKind {
             RecordErrorKind::WrongType { .. } | RecordErrorKind::BadValue { .. } => "value",
             RecordErrorKind::DuplicateId => "duplicate",
             RecordErrorKind::Read(_) => "exception",
-            RecordErrorKind::TooLarge { .. } => "too-long",
+            RecordErrorKind::TooLarge { .. } | RecordErrorKind::OverLimit { .. } => "too-long",
+            RecordErrorKind::UnclosedQuote => "structure",
+        }
+    }
+
+    /// A short stable name for this kind of error (`blank-line`,
+    /// `invalid-json`, …), to count errors of one kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RecordErrorKind::InvalidUtf8 { .. } => "invalid-utf8",
+            RecordErrorKind::InvalidJson { .. } => "invalid-json",
+            RecordErrorKind::BlankLine => "blank-line",
+            RecordErrorKind::MissingField(_) => "missing-field",
+            RecordErrorKind::WrongType { .. } => "wrong-type",
+            RecordErrorKind::BadValue { .. } => "bad-value",
+            RecordErrorKind::DuplicateId => "duplicate-id",
+            RecordErrorKind::Read(_) => "read-error",
+            RecordErrorKind::TooLarge { .. } | RecordErrorKind::OverLimit { .. } => "too-long",
+            RecordErrorKind::UnclosedQuote => "unclosed-quote",
         }
     }
 }

@@ -1,8 +1,14 @@
-//! Reading notes: `.txt` files, directories of them, and JSONL.
+//! Reading notes: `.txt` files, directories of them, JSONL and CSV, any of
+//! them gzip-compressed.
 //!
 //! Inputs are read lazily, one record at a time, so a run's memory does not
 //! grow with the size of its input. Every record yields either a [`Note`] or a
 //! [`RecordError`] naming where it came from: nothing is skipped silently.
+//!
+//! The note-size limit holds while reading, whatever the input is (a file, a
+//! pipe, a device, standard input) and after decompression: a `.txt` is read
+//! to at most one byte past the limit, a JSONL line is never held beyond six
+//! times it, and a CSV field never beyond it.
 //!
 //! # JSONL records
 //!
@@ -23,6 +29,9 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Origin, RecordError, RecordErrorKind};
 use crate::note::{parse_note_date, strip_bom, Note};
+
+mod csv_reader;
+pub use csv_reader::CsvRecords;
 
 /// One input named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,15 +162,20 @@ impl Records {
             Input::Csv(path) => {
                 let source = path.display().to_string();
                 match open_maybe_gz(&path) {
-                    Ok(reader) => Box::new(
-                        CsvRecords::new(source, reader, self.csv.clone())
-                            .map(move |r| r.and_then(|note| check_size(note, max))),
-                    ),
+                    Ok(reader) => {
+                        Box::new(CsvRecords::new(source, reader, self.csv.clone()).with_max_note_bytes(max))
+                    }
                     Err(err) => Box::new(std::iter::once(Err(read_error(source, err)))),
                 }
             }
             Input::Text(path) => {
-                let id = path
+                // `note.txt` and `note.txt.gz` are both the note `note`.
+                let name = if is_gz(&path) {
+                    path.file_stem().map(Path::new).unwrap_or(&path)
+                } else {
+                    &path
+                };
+                let id = name
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
@@ -192,190 +206,23 @@ impl Iterator for Records {
     }
 }
 
+fn is_gz(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
 /// Open a file, decompressing it when its name ends in `.gz`.
 fn open_maybe_gz(path: &Path) -> io::Result<Box<dyn Read + Send>> {
-    let file = fs::File::open(path)?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(
-            BufReader::with_capacity(1 << 20, file),
+    Ok(maybe_gz(path, fs::File::open(path)?))
+}
+
+fn maybe_gz(path: &Path, file: fs::File) -> Box<dyn Read + Send> {
+    if is_gz(path) {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 20,
+            file,
         )))
     } else {
-        Ok(Box::new(file))
-    }
-}
-
-/// (id, text, date, patient) column indices.
-type Columns = (usize, usize, Option<usize>, Option<usize>);
-
-/// CSV records: a header row, then one note per row. A ragged row, an empty
-/// id and invalid UTF-8 are rejected with the row's line.
-pub struct CsvRecords {
-    source: String,
-    reader: csv::Reader<Box<dyn Read + Send>>,
-    columns: CsvColumns,
-    index: Option<Result<Columns, String>>,
-    width: usize,
-    record: csv::ByteRecord,
-    done: bool,
-}
-
-impl CsvRecords {
-    /// Read `reader` (with a header row); `source` names it in errors.
-    pub fn new(source: String, reader: Box<dyn Read + Send>, columns: CsvColumns) -> Self {
-        CsvRecords {
-            source,
-            reader: csv::ReaderBuilder::new().flexible(true).from_reader(reader),
-            columns,
-            index: None,
-            width: 0,
-            record: csv::ByteRecord::new(),
-            done: false,
-        }
-    }
-
-    fn header(&mut self) -> Result<Columns, String> {
-        let headers = self
-            .reader
-            .byte_headers()
-            .map_err(|e| format!("cannot read the header: {}", csv_reason(&e)))?
-            .clone();
-        self.width = headers.len();
-        let find = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name.as_bytes())
-                .ok_or_else(|| format!("no column {name:?} in the header"))
-        };
-        let id = find(&self.columns.id)?;
-        let text = find(&self.columns.text)?;
-        let date = self.columns.date.as_deref().map(find).transpose()?;
-        let patient = self.columns.patient.as_deref().map(find).transpose()?;
-        Ok((id, text, date, patient))
-    }
-
-    fn note_from_row(&self, origin: Origin, cols: Columns) -> Result<Note, RecordError> {
-        let (id_col, text_col, date_col, patient_col) = cols;
-        let fail = |id: Option<String>, kind| Err(RecordError::new(origin.clone(), id, kind));
-        if self.record.len() != self.width {
-            return fail(
-                None,
-                RecordErrorKind::BadValue {
-                    field: "row",
-                    reason: format!(
-                        "ragged row: {} fields, the header has {}",
-                        self.record.len(),
-                        self.width
-                    ),
-                },
-            );
-        }
-        let field = |i: usize| std::str::from_utf8(&self.record[i]).map_err(|e| e.valid_up_to());
-        let id = match field(id_col) {
-            Ok("") => {
-                return fail(
-                    None,
-                    RecordErrorKind::BadValue {
-                        field: "id",
-                        reason: "must not be empty".into(),
-                    },
-                )
-            }
-            Ok(id) => id.to_string(),
-            Err(offset) => return fail(None, RecordErrorKind::InvalidUtf8 { offset }),
-        };
-        let mut text = match field(text_col) {
-            Ok(text) => text.to_string(),
-            Err(offset) => return fail(Some(id), RecordErrorKind::InvalidUtf8 { offset }),
-        };
-        strip_bom(&mut text);
-        let date = match date_col.map(field) {
-            None | Some(Ok("")) => None,
-            Some(Ok(date)) => match parse_note_date(date) {
-                Ok(date) => Some(date),
-                Err(reason) => {
-                    return fail(
-                        Some(id),
-                        RecordErrorKind::BadValue {
-                            field: "date",
-                            reason,
-                        },
-                    )
-                }
-            },
-            Some(Err(offset)) => return fail(Some(id), RecordErrorKind::InvalidUtf8 { offset }),
-        };
-        let patient = match patient_col.map(field) {
-            None | Some(Ok("")) => None,
-            Some(Ok(p)) => Some(p.to_string()),
-            Some(Err(offset)) => return fail(Some(id), RecordErrorKind::InvalidUtf8 { offset }),
-        };
-        Ok(Note {
-            id,
-            text,
-            date,
-            patient,
-            origin,
-        })
-    }
-}
-
-fn csv_reason(err: &csv::Error) -> String {
-    match err.kind() {
-        csv::ErrorKind::Io(e) => e.kind().to_string(),
-        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
-        csv::ErrorKind::UnequalLengths { .. } => "ragged row".into(),
-        _ => "malformed CSV".into(),
-    }
-}
-
-impl Iterator for CsvRecords {
-    type Item = Result<Note, RecordError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        if self.index.is_none() {
-            self.index = Some(self.header());
-        }
-        let cols = match self.index.clone()? {
-            Ok(cols) => cols,
-            Err(reason) => {
-                self.done = true;
-                let origin = Origin {
-                    source: self.source.clone(),
-                    line: Some(1),
-                };
-                return Some(Err(RecordError::new(origin, None, RecordErrorKind::Read(reason))));
-            }
-        };
-        let read = self.reader.read_byte_record(&mut self.record);
-        let line = self
-            .record
-            .position()
-            .map_or(self.reader.position().line(), |p| p.line());
-        let origin = Origin {
-            source: self.source.clone(),
-            line: Some(line),
-        };
-        match read {
-            Ok(false) => {
-                self.done = true;
-                None
-            }
-            Err(err) => {
-                // The reader goes on after a bad row; an I/O error ends the file.
-                if matches!(err.kind(), csv::ErrorKind::Io(_)) {
-                    self.done = true;
-                }
-                Some(Err(RecordError::new(
-                    origin,
-                    None,
-                    RecordErrorKind::Read(csv_reason(&err)),
-                )))
-            }
-            Ok(true) => Some(self.note_from_row(origin, cols)),
-        }
+        Box::new(file)
     }
 }
 
@@ -387,43 +234,50 @@ fn read_error(source: String, err: io::Error) -> RecordError {
     )
 }
 
+/// Read one note from a file, a pipe or a device (or the decompressed bytes
+/// of a `.gz`), never holding more than the limit (and a byte order mark)
+/// plus one byte.
 fn read_text(path: &Path, id: String, max: usize) -> Result<Note, RecordError> {
     let source = path.display().to_string();
-    // Refuse an oversized file before reading it.
-    if let Ok(meta) = fs::metadata(path) {
-        if meta.len() > max as u64 + 3 {
-            return Err(RecordError::new(
-                Origin { source, line: None },
-                Some(id),
-                RecordErrorKind::TooLarge {
-                    what: "note",
-                    bytes: meta.len() as usize,
-                    limit: max,
-                },
-            ));
+    let origin = Origin { source, line: None };
+    let fail = |kind| RecordError::new(origin.clone(), Some(id.clone()), kind);
+    let file = fs::File::open(path).map_err(|err| read_error(origin.source.clone(), err))?;
+    // A plain file over the limit is refused before it is read.
+    let room = max.saturating_add(3);
+    if let Ok(meta) = file.metadata() {
+        if meta.is_file() && !is_gz(path) && meta.len() > room as u64 {
+            return Err(fail(RecordErrorKind::TooLarge {
+                what: "note",
+                bytes: meta.len() as usize,
+                limit: max,
+            }));
         }
     }
-    let bytes = fs::read(path).map_err(|err| read_error(source.clone(), err))?;
+    let mut bytes = Vec::new();
+    maybe_gz(path, file)
+        .take(room as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| read_error(origin.source.clone(), err))?;
+    if bytes.len() > room {
+        return Err(fail(RecordErrorKind::OverLimit {
+            what: "note",
+            limit: max,
+        }));
+    }
     let mut text = String::from_utf8(bytes).map_err(|err| {
-        RecordError::new(
-            Origin {
-                source: source.clone(),
-                line: None,
-            },
-            Some(id.clone()),
-            RecordErrorKind::InvalidUtf8 {
-                offset: err.utf8_error().valid_up_to(),
-            },
-        )
+        fail(RecordErrorKind::InvalidUtf8 {
+            offset: err.utf8_error().valid_up_to(),
+        })
     })?;
     strip_bom(&mut text);
-    Ok(Note {
+    let note = Note {
         id,
         text,
         date: None,
         patient: None,
-        origin: Origin { source, line: None },
-    })
+        origin,
+    };
+    check_size(note, max)
 }
 
 /// Every `.txt` file below `root`, sorted by relative path, with its note id

@@ -12,6 +12,7 @@ mod dictionary;
 mod expected;
 mod fixtures;
 mod invariants;
+mod limits;
 mod medication;
 mod properties;
 mod report;

@@ -111,7 +111,7 @@ proptest! {
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             let mut out = note2fhir::output::LineOutput::new(Vec::new(), None);
-            let summary = batch::Batch { pipeline: fixtures::pipeline(), format: Format::Bundle, on_error: OnError::Report, pool: Some(&pool) }
+            let summary = batch::Batch { pipeline: fixtures::pipeline(), format: Format::Bundle, on_error: OnError::Report, pool: Some(&pool), max_errors: None }
                 .run(notes.clone().into_iter().map(Ok), &mut out, |_| {}, |_| {})
                 .unwrap();
             prop_assert_eq!(summary.records, summary.converted + summary.rejected);
