@@ -149,7 +149,10 @@ fn a_stalled_head_gets_408_and_an_idle_connection_is_closed() {
 
 #[test]
 fn a_client_that_never_reads_is_let_go() {
-    let server = start(limits());
+    let server = start(Limits {
+        write: Duration::from_secs(1),
+        ..limits()
+    });
     let mut lazy = connect(server.addr);
     lazy.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     wait_active(&server.slots, 1);
