@@ -2,25 +2,37 @@
 //!
 //! * `GET /`: the demo page (a text box prefilled with a sample note, a
 //!   "Structure it" button, the highlighted note and its FHIR).
-//! * `POST /api/extract[?format=bundle|mentions|both]`: a note in — JSON
-//!   `{"text": …, "id"?: …, "date"?: …, "patient"?: …}`, or the note itself
-//!   as `text/plain` — and the Bundle (default), the mentions, or both
+//! * `POST /api/extract[?format=bundle|mentions|both]`: a note in, as JSON
+//!   (`Content-Type: application/json`, `{"text": …, "id"?: …, "date"?: …,
+//!   "patient"?: …}`), and the Bundle (default), the mentions, or both
 //!   (`{"mentions": …, "bundle": …}`) out.
 //!
-//! Binds 127.0.0.1 unless told otherwise. A body over 1 MB is refused with
-//! 413; a bad request gets a 4xx with `{"error": "…"}`. Requests are served
-//! one at a time: this is a demo, not a production server.
+//! Binds 127.0.0.1 unless told otherwise, and warns loudly on stderr when
+//! bound to anything else. Requests are served concurrently within the
+//! limits of [`http::Limits`]; a note is limited to [`MAX_NOTE`] bytes.
+//! Against other web pages the user visits: a request must name this server
+//! in `Host` (a loopback name or the address it listens on: DNS rebinding
+//! gets 403), an `Origin`, when sent, must be this server's own (403), and
+//! the API takes only `application/json` (415), which a page of another
+//! origin cannot send without a CORS preflight this server never grants.
+//! A bad request gets a 4xx with `{"error": "…"}`; a panic while structuring
+//! a note a 500 `{"error": "internal error"}`, and the server goes on.
+//! Answers never carry local paths: `--dict` files are named by file name.
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
+mod http;
+
+use std::io::Write;
+use std::net::{IpAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
+use http::{Request, Response};
 use note2fhir::{Format, Note, Pipeline};
-use tiny_http::{Header, Method, Request, Response, Server};
 
-/// The largest request body accepted.
-const MAX_BODY: usize = 1 << 20;
+/// The largest note text accepted per request (the batch default is 5 MB).
+const MAX_NOTE: usize = 256 << 10;
 
 /// The note the page starts with.
 const SAMPLE_NOTE: &str = include_str!("../fixtures/notes/skeleton/admission_clerking.txt");
@@ -45,116 +57,212 @@ pub struct ServeArgs {
 
 /// Run the server until it is stopped.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let pipeline = build_pipeline(args)?;
+    let listener = TcpListener::bind((args.addr.as_str(), args.port))
+        .with_context(|| format!("cannot listen on {}:{}", args.addr, args.port))?;
+    let bound = listener.local_addr().context("listening address")?;
+    let mut stderr = std::io::stderr();
+    writeln!(stderr, "note2fhir: serving on http://{bound}/")?;
+    if let Some(warning) = exposure_warning(bound.ip()) {
+        writeln!(stderr, "{warning}")?;
+    }
+    quiet_panics();
+    let site = Site::new(bound.ip(), move |note, format| {
+        pipeline.render(note, format).bytes
+    });
+    let handler: Arc<http::Handler> = Arc::new(move |request| site.handle(request));
+    http::Server::new(listener, http::Limits::default()).run(handler)
+}
+
+/// The pipeline, with each `--dict` named by its file name only: the name
+/// reaches answers (a mention's `explain.rule` is `name:line`).
+fn build_pipeline(args: &ServeArgs) -> anyhow::Result<Pipeline> {
     let mut builder = Pipeline::builder();
     for path in &args.dict {
-        builder = builder.dictionary_file(path)?;
+        let contents =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        builder = builder.dictionary(file_name(path), contents);
     }
     if let Some(date) = &args.note_date {
         builder = builder.note_date(date)?;
     }
-    let pipeline = builder.build()?;
-    let page = note2fhir::report::render_serve_page(SAMPLE_NOTE);
-    let server = Server::http((args.addr.as_str(), args.port))
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", args.addr, args.port))?;
-    let addr = server.server_addr().to_ip().context("listening address")?;
-    writeln!(std::io::stderr(), "note2fhir: serving on http://{addr}/")?;
-    for request in server.incoming_requests() {
-        let _ = handle(&pipeline, &page, request);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(builder.build()?)
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+/// The last component of a path, without the folders above it.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| "dictionary".into(), |name| name.to_string_lossy().into_owned())
 }
 
-fn json_error(status: u16, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    let body = serde_json::json!({ "error": message }).to_string();
-    Response::from_data(body.into_bytes())
-        .with_status_code(status)
-        .with_header(header("Content-Type", "application/json"))
+/// The warning for listening where other machines can connect, if so.
+fn exposure_warning(ip: IpAddr) -> Option<String> {
+    if ip.to_canonical().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "note2fhir: WARNING: {ip} is not a loopback address: anyone who can reach this machine\n\
+         note2fhir: WARNING: can send notes to this demo server. It has no login and no TLS; notes\n\
+         note2fhir: WARNING: cross the network in the clear. Use --addr 127.0.0.1 (the default)\n\
+         note2fhir: WARNING: unless you mean to share the demo on a network you trust."
+    ))
 }
 
-fn handle(pipeline: &Pipeline, page: &str, mut request: Request) -> std::io::Result<()> {
-    let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let response = match (request.method(), path) {
-        (Method::Get, "/") => Response::from_data(page.as_bytes().to_vec())
-            .with_header(header("Content-Type", "text/html; charset=utf-8"))
-            .with_header(header("X-Content-Type-Options", "nosniff")),
-        (_, "/") => json_error(405, "use GET for the page"),
-        (Method::Post, "/api/extract") => extract(pipeline, &mut request, query),
-        (_, "/api/extract") => json_error(405, "use POST with a note"),
-        _ => json_error(
-            404,
-            "not found: the page is at / and the API at POST /api/extract",
-        ),
-    };
-    request.respond(response)
+/// Report panics by place only: a panic message may quote the note.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map_or_else(|| "an unknown place".to_string(), |l| l.to_string());
+        let _ = writeln!(
+            std::io::stderr(),
+            "note2fhir: internal error at {place} (details withheld: they may quote the note)"
+        );
+    }));
 }
 
-fn extract(pipeline: &Pipeline, request: &mut Request, query: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    if request.body_length().is_some_and(|n| n > MAX_BODY) {
-        return json_error(413, "the request body is over 1 MB");
-    }
-    let mut body = Vec::new();
-    if request
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body)
-        .is_err()
-    {
-        return json_error(400, "could not read the request body");
-    }
-    if body.len() > MAX_BODY {
-        return json_error(413, "the request body is over 1 MB");
-    }
-    let format = match query.split('&').find_map(|kv| kv.strip_prefix("format=")) {
-        None | Some("bundle") => Format::Bundle,
-        Some("mentions") => Format::Mentions,
-        Some("both") => Format::Both,
-        Some(_) => return json_error(400, "format must be bundle, mentions or both"),
-    };
-    let is_json = request.headers().iter().any(|h| {
-        h.field.equiv("Content-Type")
-            && h.value
-                .as_str()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-    });
-    let note = if is_json {
-        match note_from_json(&body) {
-            Ok(note) => note,
-            Err(message) => return json_error(400, &message),
+/// Turns a note into the bytes of `format`.
+type Render = dyn Fn(&Note, Format) -> Vec<u8> + Send + Sync;
+
+/// The demo's routes and rules.
+struct Site {
+    page: Vec<u8>,
+    /// The address the server listens on (allowed in `Host`).
+    bound: IpAddr,
+    render: Box<Render>,
+}
+
+impl Site {
+    fn new(bound: IpAddr, render: impl Fn(&Note, Format) -> Vec<u8> + Send + Sync + 'static) -> Site {
+        Site {
+            page: note2fhir::report::render_serve_page(SAMPLE_NOTE).into_bytes(),
+            bound,
+            render: Box::new(render),
         }
-    } else {
-        match String::from_utf8(body) {
-            Ok(text) => Note::new("demo", text),
-            Err(_) => return json_error(400, "the note is not UTF-8"),
+    }
+
+    fn handle(&self, request: &Request) -> Response {
+        if let Err(refusal) = self.check_caller(request) {
+            return refusal;
         }
-    };
-    let rendered = pipeline.render(&note, format);
-    let mut bytes = rendered.bytes;
-    if format == Format::Both {
-        // Only the two views: the page has the text already.
-        let both: serde_json::Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(_) => return json_error(500, "internal error"),
+        match (request.method.as_str(), request.path.as_str()) {
+            ("GET", "/") => Response::new(200, "text/html; charset=utf-8", self.page.clone())
+                .with_header("X-Frame-Options", "DENY"),
+            (_, "/") => Response::error(405, "use GET for the page").with_header("Allow", "GET"),
+            ("POST", "/api/extract") => self.extract(request),
+            (_, "/api/extract") => Response::error(405, "use POST with a note").with_header("Allow", "POST"),
+            _ => Response::error(
+                404,
+                "not found: the page is at / and the API at POST /api/extract",
+            ),
+        }
+    }
+
+    /// Refuse requests meant for another site (DNS rebinding) or sent by a
+    /// page of another origin.
+    fn check_caller(&self, request: &Request) -> Result<(), Response> {
+        let mut hosts = request.headers_named("host");
+        let (Some(host), None) = (hosts.next(), hosts.next()) else {
+            return Err(Response::error(400, "a request needs one Host header field"));
         };
-        bytes = serde_json::json!({"mentions": both["mentions"], "bundle": both["bundle"]})
-            .to_string()
-            .into_bytes();
+        if !host_allowed(host, self.bound, request.local.ip()) {
+            return Err(Response::error(
+                403,
+                "this server answers only to localhost, 127.0.0.1, [::1] and the address it listens on",
+            ));
+        }
+        match request.header("origin") {
+            Some(origin) if !origin.eq_ignore_ascii_case(&format!("http://{host}")) => Err(Response::error(
+                403,
+                "cross-origin requests are refused: the Origin is another site",
+            )),
+            _ => Ok(()),
+        }
     }
-    let content_type = if format == Format::Bundle {
-        "application/fhir+json"
+
+    fn extract(&self, request: &Request) -> Response {
+        if !is_json(request.header("content-type")) {
+            return Response::error(
+                415,
+                "send the note as JSON ({\"text\": …}) with Content-Type: application/json",
+            );
+        }
+        let format = match request.query.split('&').find_map(|kv| kv.strip_prefix("format=")) {
+            None | Some("bundle") => Format::Bundle,
+            Some("mentions") => Format::Mentions,
+            Some("both") => Format::Both,
+            Some(_) => return Response::error(400, "format must be bundle, mentions or both"),
+        };
+        let note = match note_from_json(&request.body) {
+            Ok(note) => note,
+            Err(message) => return Response::error(400, &message),
+        };
+        if note.text.len() > MAX_NOTE {
+            return Response::error(
+                413,
+                "the note is over 256 KB, this server's limit (note2fhir extract takes larger notes)",
+            );
+        }
+        let mut bytes = (self.render)(&note, format);
+        if format == Format::Both {
+            // Only the two views: the page has the text already.
+            let both: serde_json::Value = match serde_json::from_slice(&bytes) {
+                Ok(v) => v,
+                Err(_) => return Response::error(500, "internal error"),
+            };
+            bytes = serde_json::json!({"mentions": both["mentions"], "bundle": both["bundle"]})
+                .to_string()
+                .into_bytes();
+        }
+        let content_type = if format == Format::Bundle {
+            "application/fhir+json"
+        } else {
+            "application/json"
+        };
+        Response::new(200, content_type, bytes)
+    }
+}
+
+/// Whether a `Host` names this server: `localhost`, a loopback address, the
+/// address it listens on, or the local address the client reached (an
+/// address, never a name, so a rebound DNS name fails). Any port: port
+/// forwarding changes it.
+fn host_allowed(host: &str, bound: IpAddr, local: IpAddr) -> bool {
+    let split = if host.starts_with('[') {
+        host.find(']').map_or(host.len(), |i| i + 1)
     } else {
-        "application/json"
+        host.find(':').unwrap_or(host.len())
     };
-    Response::from_data(bytes).with_header(header("Content-Type", content_type))
+    let (name, port) = host.split_at(split);
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let name = name.to_ascii_lowercase();
+    let ip = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(&name);
+    let ip = ip.parse::<IpAddr>().ok().map(|ip| ip.to_canonical());
+    port_ok
+        && (name == "localhost"
+            || ip.is_some_and(|ip| {
+                ip.is_loopback() || ip == bound.to_canonical() || ip == local.to_canonical()
+            }))
+}
+
+/// Whether a `Content-Type` is `application/json` (any parameters).
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    })
 }
 
 fn note_from_json(body: &[u8]) -> Result<Note, String> {
-    let value: serde_json::Value = serde_json::from_slice(body)
+    let body = std::str::from_utf8(body).map_err(|_| "the request body is not UTF-8".to_string())?;
+    let value: serde_json::Value = serde_json::from_str(body)
         .map_err(|e| format!("invalid JSON at line {}, column {}", e.line(), e.column()))?;
     let obj = value
         .as_object()
@@ -180,3 +288,6 @@ fn note_from_json(body: &[u8]) -> Result<Note, String> {
     }
     Ok(note)
 }
+
+#[cfg(test)]
+mod tests;
