@@ -13,6 +13,7 @@ mod expected;
 mod fixtures;
 mod invariants;
 mod medication;
+mod outputs;
 mod properties;
 mod report;
 pub mod schema;
