@@ -3,13 +3,13 @@
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use note2fhir::input::{Input, Records};
-use note2fhir::output::{BulkOutput, LineOutput, Output};
+use note2fhir::output::{same_path, AtomicFile, BulkOutput, LineOutput, Output};
 use note2fhir::{batch, Format, OnError, Pipeline};
 
 /// Exit code for a fatal error (bad arguments, unreadable dictionary,
@@ -125,6 +125,18 @@ struct ExtractArgs {
     /// temporary name and renamed when complete).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
+
+    /// With --format bulk: write into a folder that is not empty, replacing
+    /// the files of an earlier bulk run (Type.ndjson, manifest.json) and
+    /// removing those this run does not write; other files are kept.
+    #[arg(long)]
+    overwrite: bool,
+
+    /// With --format csv: write cells exactly as extracted, without the
+    /// leading ' that keeps a spreadsheet from running a cell starting with
+    /// = + - @ (or a tab or CR) as a formula.
+    #[arg(long)]
+    csv_raw: bool,
 
     /// The date of notes whose record gives none (YYYY-MM-DD). Without
     /// either, a date at the head of the note is used.
@@ -261,10 +273,12 @@ struct ExtractConfig {
     csv_columns: note2fhir::input::CsvColumns,
     max_note_bytes: usize,
     max_errors: Option<u64>,
+    overwrite: bool,
 }
 
 impl ExtractArgs {
     fn into_config(self) -> anyhow::Result<ExtractConfig> {
+        self.check_outputs()?;
         let inputs = if self.inputs.is_empty() {
             vec![Input::Stdin]
         } else {
@@ -319,12 +333,14 @@ impl ExtractArgs {
                 (false, FormatArg::Bundle) => Format::Bundle,
                 (false, FormatArg::Mentions) => Format::Mentions,
                 (false, FormatArg::Bulk) => Format::Bulk,
+                (false, FormatArg::Csv) if self.csv_raw => Format::CsvRaw,
                 (false, FormatArg::Csv) => Format::Csv,
                 (false, FormatArg::Html) => Format::Both,
             },
             errors: self.errors,
             max_note_bytes: self.max_note_bytes,
             max_errors: self.max_errors,
+            overwrite: self.overwrite,
             stats: self.stats,
             show_progress: !self.no_progress,
             csv_columns: note2fhir::input::CsvColumns {
@@ -342,6 +358,47 @@ impl ExtractArgs {
             },
             pipeline: builder.build()?,
         })
+    }
+}
+
+impl ExtractArgs {
+    /// Refuse output options that cannot work together: one file for two
+    /// outputs, OperationOutcome JSON lines in CSV, CSV options without CSV.
+    fn check_outputs(&self) -> anyhow::Result<()> {
+        let csv = matches!(self.format, FormatArg::Csv) && !self.explain;
+        if csv && matches!(self.on_error, OnErrorArg::Outcome) {
+            bail!(
+                "--on-error outcome writes OperationOutcome JSON lines, which have no place in CSV: \
+                 use --on-error report (the default) with --errors FILE to keep the rejected records"
+            );
+        }
+        if self.csv_raw && !csv {
+            bail!("--csv-raw is for --format csv");
+        }
+        let (Some(output), Some(errors)) = (&self.output, &self.errors) else {
+            return Ok(());
+        };
+        if same_path(output, errors) {
+            bail!(
+                "-o and --errors name the same file ({}): give the errors file another name",
+                errors.display()
+            );
+        }
+        if matches!(self.format, FormatArg::Bulk) && !self.explain {
+            let bulk_files = note2fhir::output::BULK_TYPES
+                .iter()
+                .map(|kind| format!("{kind}.ndjson"))
+                .chain(["manifest.json".to_string()]);
+            for name in bulk_files {
+                if same_path(&output.join(&name), errors) {
+                    bail!(
+                        "--errors {} is a file the bulk output writes: give the errors file another name",
+                        errors.display()
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -369,25 +426,24 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Start an output file (see [`AtomicFile`]: nothing lands under `path`
+/// until [`commit`]).
+fn create_file(path: &Path) -> anyhow::Result<AtomicFile> {
+    AtomicFile::create(path).with_context(|| format!("creating {}", path.display()))
+}
+
+/// Make an output file final.
+fn commit(file: AtomicFile) -> anyhow::Result<()> {
+    let path = file.target().to_path_buf();
+    file.commit()
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// Write a file under a temporary name, renamed when complete.
-fn write_atomically(
-    path: &std::path::Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .context("the output needs a file name")?
-        .to_string_lossy();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    let file = fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    write(&mut out).with_context(|| format!("writing {}", partial.display()))?;
-    out.into_inner()
-        .map_err(|e| e.into_error())
-        .and_then(|f| f.sync_all())
-        .with_context(|| format!("writing {}", partial.display()))?;
-    fs::rename(&partial, path)
-        .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    let mut file = create_file(path)?;
+    write(&mut file).with_context(|| format!("writing {}", path.display()))?;
+    commit(file)
 }
 
 fn generate(args: &GenArgs) -> anyhow::Result<ExitCode> {
@@ -414,29 +470,19 @@ fn generate(args: &GenArgs) -> anyhow::Result<ExitCode> {
         }
         notes.flush()
     };
-    let mut gold_out = match &args.gold {
-        Some(path) => {
-            let name = path
-                .file_name()
-                .context("--gold needs a file name")?
-                .to_string_lossy();
-            let partial = path.with_file_name(format!(".{name}.partial"));
-            Some((
-                path.clone(),
-                partial.clone(),
-                BufWriter::new(fs::File::create(&partial)?),
-            ))
+    if let (Some(output), Some(gold)) = (&args.output, &args.gold) {
+        if same_path(output, gold) {
+            bail!("-o and --gold name the same file ({})", gold.display());
         }
-        None => None,
-    };
-    let gold_writer = gold_out.as_mut().map(|(_, _, w)| w as &mut dyn Write);
+    }
+    let mut gold_out = args.gold.as_deref().map(create_file).transpose()?;
+    let gold_writer = gold_out.as_mut().map(|w| w as &mut dyn Write);
     match &args.output {
         Some(path) => write_atomically(path, |w| write_all(w, gold_writer))?,
         None => write_all(&mut BufWriter::new(io::stdout().lock()), gold_writer)?,
     }
-    if let Some((path, partial, w)) = gold_out {
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        fs::rename(&partial, &path).with_context(|| format!("renaming {}", partial.display()))?;
+    if let Some(gold) = gold_out {
+        commit(gold)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -510,6 +556,18 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
     let records = Records::new(config.inputs)
         .with_csv_columns(config.csv_columns.clone())
         .with_max_note_bytes(config.max_note_bytes);
+    // A bulk folder is checked before anything is written into it.
+    let bulk = match (&config.output, config.format) {
+        (Some(dir), Format::Bulk) => Some(
+            BulkOutput::new(
+                dir,
+                config.pipeline.recorded().map(str::to_string),
+                config.overwrite,
+            )
+            .with_context(|| format!("writing {}", dir.display()))?,
+        ),
+        _ => None,
+    };
     let stderr = io::stderr();
     let mut errors = match &config.errors {
         Some(path) => Some(ErrorsFile::create(path)?),
@@ -539,13 +597,11 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
         batch.run(records, out, report, tick)
     };
 
-    let header = (config.format == Format::Csv).then(note2fhir::output::csv_header);
+    let header = matches!(config.format, Format::Csv | Format::CsvRaw).then(note2fhir::output::csv_header);
     let html = config.format == Format::Both;
     let mut report = report;
-    let summary = match (&config.output, config.format) {
-        (Some(dir), Format::Bulk) => {
-            let mut out = BulkOutput::new(dir, config.pipeline.recorded().map(str::to_string))
-                .with_context(|| format!("creating {}", dir.display()))?;
+    let summary = match (&config.output, bulk) {
+        (Some(dir), Some(mut out)) => {
             let summary = run(&mut out, &mut report).with_context(|| format!("writing {}", dir.display()))?;
             if !summary.stopped {
                 out.finish()
@@ -575,33 +631,21 @@ fn extract(config: ExtractConfig) -> anyhow::Result<ExitCode> {
             out.finish().context("writing standard output")?;
             summary
         }
-        (Some(path), _) => {
-            let name = path
-                .file_name()
-                .context("-o needs a file name")?
-                .to_string_lossy();
-            let partial = path.with_file_name(format!(".{name}.partial"));
-            let file =
-                fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-            let mut out = LineOutput::new(BufWriter::with_capacity(1 << 20, file), header);
+        (Some(path), None) => {
+            let mut out = LineOutput::new(create_file(path)?, header);
             let summary =
-                run(&mut out, &mut report).with_context(|| format!("writing {}", partial.display()))?;
+                run(&mut out, &mut report).with_context(|| format!("writing {}", path.display()))?;
             out.finish()
-                .with_context(|| format!("writing {}", partial.display()))?;
-            out.into_inner()
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|f| f.sync_all())
-                .with_context(|| format!("writing {}", partial.display()))?;
+                .with_context(|| format!("writing {}", path.display()))?;
             if summary.stopped {
+                // Dropping the file removes it: nothing changes under PATH.
                 let _ = writeln!(
                     stderr.lock(),
-                    "note2fhir: stopped; partial output left in {}",
-                    partial.display()
+                    "note2fhir: stopped at a rejected record; {} was not written",
+                    path.display()
                 );
             } else {
-                fs::rename(&partial, path)
-                    .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+                commit(out.into_inner())?;
             }
             summary
         }
@@ -725,23 +769,13 @@ impl Messages {
 /// The errors file (`--errors FILE`): one JSON line per rejected record,
 /// written under a temporary name and renamed when complete.
 struct ErrorsFile {
-    path: PathBuf,
-    partial: PathBuf,
-    out: BufWriter<fs::File>,
+    out: AtomicFile,
 }
 
 impl ErrorsFile {
-    fn create(path: &std::path::Path) -> anyhow::Result<ErrorsFile> {
-        let name = path
-            .file_name()
-            .context("--errors needs a file name")?
-            .to_string_lossy();
-        let partial = path.with_file_name(format!(".{name}.partial"));
-        let file = fs::File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    fn create(path: &Path) -> anyhow::Result<ErrorsFile> {
         Ok(ErrorsFile {
-            path: path.to_path_buf(),
-            partial,
-            out: BufWriter::new(file),
+            out: create_file(path)?,
         })
     }
 
@@ -759,12 +793,7 @@ impl ErrorsFile {
     }
 
     fn finish(self) -> anyhow::Result<()> {
-        self.out
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .with_context(|| format!("writing {}", self.partial.display()))?;
-        fs::rename(&self.partial, &self.path).with_context(|| format!("renaming {}", self.partial.display()))
+        commit(self.out)
     }
 }
 

@@ -2,19 +2,24 @@
 //!
 //! A note is rendered in parallel into a [`Rendered`] (bytes, and for the
 //! Bulk layout which resource type each line is); an [`Output`] then writes
-//! rendered notes in input order. Files are written under a temporary name
-//! (`.NAME.partial`) and renamed when complete, so a killed run never leaves
-//! output that looks finished.
+//! rendered notes in input order. Files are written through [`AtomicFile`]:
+//! under an unpredictable temporary name, renamed when complete, so a killed
+//! run never leaves output that looks finished and a failed one leaves
+//! nothing.
 //!
 //! # CSV
 //!
 //! One row per mention, with a header, for DuckDB, Snowflake or pandas; the
 //! columns are [`CSV_HEADER`]. Flags are `true`/`false`; absent values are
-//! empty.
+//! empty. A cell that a spreadsheet would take for a formula (starting with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return, and not a plain number)
+//! gets a leading `'`, as OWASP advises against CSV injection; see
+//! [`neutralise`]. [`crate::Format::CsvRaw`] writes cells unchanged.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +28,10 @@ use serde::Serialize;
 use crate::batch::OnError;
 use crate::error::RecordError;
 use crate::mention::Extraction;
+
+mod atomic;
+
+pub use atomic::{same_path, AtomicFile};
 
 /// One note rendered for output.
 #[derive(Debug, Clone, Default)]
@@ -63,16 +72,20 @@ pub trait Output {
 }
 
 /// JSON lines (or CSV rows) to one writer. Under `--on-error outcome` a
-/// rejected record's OperationOutcome line takes its place.
+/// rejected record's OperationOutcome line takes its place, except in CSV
+/// (an output with a header): a JSON line never goes into CSV.
 pub struct LineOutput<W: Write> {
     out: W,
     header: Option<Vec<u8>>,
+    csv: bool,
 }
 
 impl<W: Write> LineOutput<W> {
-    /// Write to `out`, starting with `header` (the CSV header) if any.
+    /// Write to `out`, starting with `header` (the CSV header) if any. An
+    /// output with a header is CSV: rejected records leave no line there.
     pub fn new(out: W, header: Option<Vec<u8>>) -> Self {
-        LineOutput { out, header }
+        let csv = header.is_some();
+        LineOutput { out, header, csv }
     }
 
     /// The writer back.
@@ -96,7 +109,7 @@ impl<W: Write> Output for LineOutput<W> {
 
     fn reject(&mut self, _err: &RecordError, outcome: &[u8], policy: OnError) -> io::Result<()> {
         self.start()?;
-        if policy == OnError::Outcome {
+        if policy == OnError::Outcome && !self.csv {
             self.out.write_all(outcome)?;
         }
         Ok(())
@@ -111,13 +124,32 @@ impl<W: Write> Output for LineOutput<W> {
 /// The FHIR Bulk Data layout in a folder: one `Type.ndjson` per resource
 /// type, `OperationOutcome.ndjson` for rejected records, and a
 /// `manifest.json` with each file's count.
+///
+/// The folder must be empty or new, unless `overwrite` is given: then the
+/// files a bulk run writes ([`BULK_TYPES`] as `Type.ndjson`, and
+/// `manifest.json`) are replaced, those of an earlier run that this one does
+/// not write are removed when it completes, and every other file stays.
 pub struct BulkOutput {
     dir: PathBuf,
-    files: BTreeMap<&'static str, (BufWriter<File>, u64)>,
+    files: BTreeMap<&'static str, (AtomicFile, u64)>,
     /// Patients and the Device repeat across notes: each is written once.
     shared_seen: HashSet<Vec<u8>>,
     transaction_time: Option<String>,
+    overwrite: bool,
 }
+
+/// The resource types a bulk run can write, each to `Type.ndjson`.
+pub const BULK_TYPES: &[&str] = &[
+    "AllergyIntolerance",
+    "Condition",
+    "Device",
+    "DocumentReference",
+    "FamilyMemberHistory",
+    "MedicationStatement",
+    "OperationOutcome",
+    "Patient",
+    "Provenance",
+];
 
 #[derive(Serialize)]
 struct ManifestEntry {
@@ -138,32 +170,53 @@ struct Manifest {
     error: Vec<ManifestEntry>,
 }
 
-fn partial(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.partial"))
-}
-
 impl BulkOutput {
-    /// Write into `dir` (created if needed). `transaction_time` (the
-    /// recording instant) goes into the manifest when given.
-    pub fn new(dir: &Path, transaction_time: Option<String>) -> io::Result<BulkOutput> {
+    /// Write into `dir` (created if needed), which must be empty unless
+    /// `overwrite`. `transaction_time` (the recording instant) goes into the
+    /// manifest when given.
+    pub fn new(dir: &Path, transaction_time: Option<String>, overwrite: bool) -> io::Result<BulkOutput> {
         fs::create_dir_all(dir)?;
+        if !overwrite {
+            if let Some(entry) = fs::read_dir(dir)?.next() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "the folder is not empty (it holds {:?}): bulk output needs an empty or new \
+                         folder, or --overwrite to replace an earlier bulk run's files (other files are kept)",
+                        entry?.file_name()
+                    ),
+                ));
+            }
+        }
         Ok(BulkOutput {
             dir: dir.to_path_buf(),
             files: BTreeMap::new(),
             shared_seen: HashSet::new(),
             transaction_time,
+            overwrite,
         })
     }
 
     fn write_line(&mut self, kind: &'static str, line: &[u8]) -> io::Result<()> {
+        debug_assert!(BULK_TYPES.contains(&kind), "{kind} missing from BULK_TYPES");
         if !self.files.contains_key(kind) {
-            let file = File::create(partial(&self.dir, &format!("{kind}.ndjson")))?;
-            self.files
-                .insert(kind, (BufWriter::with_capacity(1 << 20, file), 0));
+            let file = AtomicFile::create(&self.dir.join(format!("{kind}.ndjson")))?;
+            self.files.insert(kind, (file, 0));
         }
         let (w, n) = self.files.get_mut(kind).expect("just inserted");
         w.write_all(line)?;
         *n += 1;
+        Ok(())
+    }
+
+    /// Remove the files of an earlier bulk run that this one did not write.
+    fn remove_stale(&self, written: &[&str]) -> io::Result<()> {
+        for kind in BULK_TYPES.iter().filter(|k| !written.contains(k)) {
+            match fs::remove_file(self.dir.join(format!("{kind}.ndjson"))) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
         Ok(())
     }
 }
@@ -184,6 +237,9 @@ impl Output for BulkOutput {
         self.write_line("OperationOutcome", outcome)
     }
 
+    /// Rename every file into place; the manifest comes last, so a folder
+    /// with a manifest is complete. An earlier run's manifest is removed
+    /// first and its files that this run did not write after.
     fn finish(&mut self) -> io::Result<()> {
         let mut manifest = Manifest {
             transaction_time: self.transaction_time.clone(),
@@ -192,13 +248,21 @@ impl Output for BulkOutput {
             output: Vec::new(),
             error: Vec::new(),
         };
-        for (kind, (w, count)) in std::mem::take(&mut self.files) {
-            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            let name = format!("{kind}.ndjson");
-            fs::rename(partial(&self.dir, &name), self.dir.join(&name))?;
+        let manifest_path = self.dir.join("manifest.json");
+        let mut json_file = AtomicFile::create(&manifest_path)?;
+        if self.overwrite {
+            match fs::remove_file(&manifest_path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        let files = std::mem::take(&mut self.files);
+        let written: Vec<&str> = files.keys().copied().collect();
+        for (kind, (file, count)) in files {
+            file.commit()?;
             let entry = ManifestEntry {
                 kind,
-                url: name,
+                url: format!("{kind}.ndjson"),
                 count,
             };
             if kind == "OperationOutcome" {
@@ -207,13 +271,13 @@ impl Output for BulkOutput {
                 manifest.output.push(entry);
             }
         }
+        if self.overwrite {
+            self.remove_stale(&written)?;
+        }
         let mut json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
         json.push(b'\n');
-        fs::write(partial(&self.dir, "manifest.json"), json)?;
-        fs::rename(
-            partial(&self.dir, "manifest.json"),
-            self.dir.join("manifest.json"),
-        )
+        json_file.write_all(&json)?;
+        json_file.commit()
     }
 }
 
@@ -262,8 +326,31 @@ pub fn csv_header() -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// Append one CSV row per mention of `ex` (findings and dates, by span).
-pub fn csv_rows(ex: &Extraction<'_>, out: &mut Vec<u8>) {
+/// A CSV cell made safe to open in a spreadsheet: one starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so it is
+/// read as text, not run as a formula (OWASP, "CSV Injection"). A plain
+/// number such as `-2.5` is left as it is: it is not a formula, and
+/// offsets, codes and doses stay numbers.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_plain_number(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// `-?digits(.digits)?`, the way numbers are written here.
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && all_digits(fraction)
+}
+
+/// Append one CSV row per mention of `ex` (findings and dates, by span),
+/// with formula-like cells neutralised (see [`neutralise`]) unless `raw`.
+pub fn csv_rows(ex: &Extraction<'_>, out: &mut Vec<u8>, raw: bool) {
     let mut w = csv::Writer::from_writer(std::mem::take(out));
     let b = |v: bool| if v { "true" } else { "false" }.to_string();
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -345,7 +432,11 @@ pub fn csv_rows(ex: &Extraction<'_>, out: &mut Vec<u8>) {
     }
     rows.sort_by_key(|(start, _)| *start);
     for (_, row) in rows {
-        let _ = w.write_record(&row);
+        let _ = if raw {
+            w.write_record(&row)
+        } else {
+            w.write_record(row.iter().map(|cell| neutralise(cell).into_owned()))
+        };
     }
     *out = w.into_inner().unwrap_or_default();
 }
@@ -358,5 +449,49 @@ mod tests {
     fn csv_header_matches_rows() {
         let header = String::from_utf8(csv_header()).unwrap();
         assert_eq!(header.trim_end().split(',').count(), CSV_HEADER.len());
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_numbers_are_not() {
+        for cell in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "-",
+            "--",
+            "-1e5",
+            "+44",
+        ] {
+            assert_eq!(neutralise(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in [
+            "", "0", "42", "-2", "-2.5", "38341003", "aspirin", "'=x", " =1", "1=1",
+        ] {
+            assert_eq!(neutralise(cell), cell, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_csv_output_never_gets_an_outcome_line() {
+        use crate::error::{Origin, RecordErrorKind};
+        let err = RecordError {
+            origin: Origin {
+                source: "in.jsonl".into(),
+                line: Some(2),
+            },
+            note_id: None,
+            kind: RecordErrorKind::BlankLine,
+        };
+        let outcome = b"{\"resourceType\":\"OperationOutcome\"}\n";
+        let mut csv = LineOutput::new(Vec::new(), Some(csv_header()));
+        csv.reject(&err, outcome, OnError::Outcome).unwrap();
+        csv.finish().unwrap();
+        assert_eq!(csv.into_inner(), csv_header());
+        let mut json = LineOutput::new(Vec::new(), None);
+        json.reject(&err, outcome, OnError::Outcome).unwrap();
+        assert_eq!(json.into_inner(), outcome);
     }
 }

@@ -35,8 +35,12 @@ pub enum Format {
     /// Each resource on its own NDJSON line with `Type/id` references, for
     /// the Bulk Data layout ([`crate::output::BulkOutput`]).
     Bulk,
-    /// One CSV row per mention ([`crate::output::CSV_HEADER`]).
+    /// One CSV row per mention ([`crate::output::CSV_HEADER`]), with cells
+    /// a spreadsheet would run as formulas neutralised
+    /// ([`crate::output::neutralise`]).
     Csv,
+    /// [`Format::Csv`] with every cell exactly as extracted.
+    CsvRaw,
     /// One JSON line per note with both views, for the report and the demo
     /// server: `{"note_id", "text", "mentions": {…}, "bundle": {…}}`.
     Both,
@@ -521,8 +525,8 @@ impl Pipeline {
                 r.resources = fhir::resources_to_ndjson(out, &ex, self.recorded.as_deref());
                 return r;
             }
-            Format::Csv => {
-                crate::output::csv_rows(&ex, out);
+            Format::Csv | Format::CsvRaw => {
+                crate::output::csv_rows(&ex, out, format == Format::CsvRaw);
                 return r;
             }
             Format::Both => {

@@ -8,17 +8,24 @@
 //! `note2fhir serve`, which asks the server to structure a note and shows
 //! the result the same way. Both pages carry the same inline CSS
 //! (`report/report.css`) and JavaScript (`report/report.js`); nothing is
-//! fetched from elsewhere, and a Content-Security-Policy says so.
+//! fetched from elsewhere, and a Content-Security-Policy says so. The policy
+//! has no `'unsafe-inline'`: it allows the one `<style>` and the one
+//! `<script>` by their SHA-256 hashes, computed here from the exact text
+//! emitted, so no injected script, style element or style attribute would
+//! run (the bar charts use width classes, not style attributes).
 //!
 //! # Safety
 //!
 //! Note text, note ids, titles and every string in the mentions and the
 //! bundle are untrusted. The text of the note is emitted here, in Rust, as
 //! escaped text segments (`&<>`) and `<mark>` elements; attribute values
-//! escape `&<>"'`. Data for the script goes into
-//! `<script type="application/json">` blocks with `<`, `>`, `&`, U+2028 and
-//! U+2029 written as `\uXXXX`, and the script builds the details panel with
-//! `textContent` only.
+//! escape `&<>"'`. Invisible and bidirectional control characters are shown
+//! as visible `⟨U+202E⟩` badges instead of acting on the text around them,
+//! and the note text and each mark are bidi-isolated (`unicode-bidi:
+//! isolate`), so what the page shows is what was coded. Data for the script
+//! goes into `<script type="application/json">` blocks with `<`, `>`, `&`,
+//! U+2028 and U+2029 written as `\uXXXX`, and the script builds the details
+//! panel with `textContent` only, applying the same visible-character rule.
 //!
 //! # Wire format of the embedded data
 //!
@@ -53,8 +60,11 @@
 //! ```
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
+use base64::Engine as _;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 mod escape;
 mod highlight;
@@ -62,12 +72,62 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-use escape::{push_attr, push_text, script_json};
+use escape::{push_attr, push_shown, push_text, script_json};
 use highlight::FLAGS;
 use summary::{mentions_of, Summary, KINDS};
 
 const CSS: &str = include_str!("report/report.css");
 const JS: &str = include_str!("report/report.js");
+
+/// The exact contents of the page's `<style>` and `<script>` elements, and
+/// the CSP sources that allow them.
+struct Assets {
+    style: String,
+    script: String,
+    style_hash: String,
+    script_hash: String,
+}
+
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
+    let mut style = format!("\n{CSS}");
+    // The bar charts' widths, as classes: the policy forbids style attributes.
+    for pct in 0..=100 {
+        let _ = write!(style, ".n2f-w{pct}{{width:{pct}%}}");
+    }
+    style.push('\n');
+    let script = format!("\n{JS}");
+    Assets {
+        style_hash: csp_hash(&style),
+        script_hash: csp_hash(&script),
+        style,
+        script,
+    }
+});
+
+/// The CSP source for an inline element with this text: `'sha256-…'`.
+fn csp_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The page's Content-Security-Policy: nothing but its own style and
+/// script (by hash), and fetches only to `connect`.
+fn content_security_policy(connect: &str) -> String {
+    format!(
+        "default-src 'none'; style-src {}; script-src {}; connect-src {connect}; \
+         base-uri 'none'; form-action 'none'",
+        ASSETS.style_hash, ASSETS.script_hash
+    )
+}
+
+/// The Content-Security-Policy of [`render_serve_page`], for a server that
+/// also sends it as a header.
+pub fn serve_page_csp() -> String {
+    content_security_policy("'self'")
+}
 
 /// One note of a report: its text and what the pipeline made of it.
 #[derive(Debug, Clone, Copy)]
@@ -90,7 +150,7 @@ pub fn render_report(title: &str, notes: &[ReportNote<'_>]) -> String {
     let mut out = String::with_capacity(16_384 + notes.len() * 8_192);
     push_head(&mut out, title, "'none'");
     out.push_str("<header><h1>");
-    push_text(&mut out, title);
+    push_shown(&mut out, title);
     out.push_str("</h1><p class=\"n2f-sub\">Unstructured ward notes → structured FHIR R4</p></header><main>");
     Summary::new(notes).push_html(&mut out);
     push_legend(&mut out);
@@ -145,19 +205,18 @@ fn push_head(out: &mut String, title: &str, connect: &str) {
         out,
         "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src {connect}; \
-         base-uri 'none'; form-action 'none'\"><title>"
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\"><title>",
+        content_security_policy(connect)
     );
     push_text(out, title);
-    out.push_str("</title><style>\n");
-    out.push_str(CSS);
+    out.push_str("</title><style>");
+    out.push_str(&ASSETS.style);
     out.push_str("</style></head><body>\n");
 }
 
 fn push_tail(out: &mut String) {
-    out.push_str("<script>\n");
-    out.push_str(JS);
+    out.push_str("<script>");
+    out.push_str(&ASSETS.script);
     out.push_str("</script></body></html>\n");
 }
 
@@ -197,11 +256,11 @@ fn push_note(out: &mut String, k: usize, note: &ReportNote<'_>) {
         "<section class=\"n2f-note\" id=\"note-{k}\" data-note=\"{k}\" aria-label=\"Note "
     );
     push_attr(out, note.id);
-    let _ = write!(out, "\"><h2><span class=\"n2f-n\">{}</span> ", k + 1);
-    push_text(out, note.id);
-    out.push_str("<small>");
+    let _ = write!(out, "\"><h2><span class=\"n2f-n\">{}</span> <bdi>", k + 1);
+    push_shown(out, note.id);
+    out.push_str("</bdi><small>");
     if let Some(date) = note.mentions.get("note_date").and_then(Value::as_str) {
-        push_text(out, date);
+        push_shown(out, date);
         out.push_str(" · ");
     }
     let _ = write!(

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::escape::{push_attr, push_text};
+use super::escape::{push_attr, push_shown};
 
 /// Which mentions get a mark, and which are listed separately.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -110,15 +110,15 @@ pub(super) fn push_marked_text(out: &mut String, text: &str, mentions: &[Value],
     let bounds: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
     let mut pos = 0;
     for &(s, e, i) in &layout.marked {
-        push_text(out, &text[bounds[pos]..bounds[s]]);
+        push_shown(out, &text[bounds[pos]..bounds[s]]);
         out.push_str("<mark");
         push_mention_attrs(out, &mentions[i], i);
         out.push_str(" tabindex=\"0\" role=\"button\">");
-        push_text(out, &text[bounds[s]..bounds[e]]);
+        push_shown(out, &text[bounds[s]..bounds[e]]);
         out.push_str("</mark>");
         pos = e;
     }
-    push_text(out, &text[bounds[pos]..]);
+    push_shown(out, &text[bounds[pos]..]);
 }
 
 /// Appends one button per skipped mention, or nothing.
@@ -131,7 +131,7 @@ pub(super) fn push_skipped(out: &mut String, mentions: &[Value], layout: &Layout
         out.push_str("<button type=\"button\"");
         push_mention_attrs(out, &mentions[i], i);
         out.push('>');
-        push_text(
+        push_shown(
             out,
             mentions[i].get("text").and_then(Value::as_str).unwrap_or("?"),
         );

@@ -1,6 +1,8 @@
 // note2fhir report and live demo. Data comes from the JSON data blocks
 // with id "n2f-data-K" (the report) or from /api/extract (the live page).
 // Everything shown is set with textContent; no data is parsed as HTML.
+// Invisible and bidi control characters are shown as "⟨U+XXXX⟩", never
+// left to act on the text around them (the set of escape.rs is_hidden).
 (function () {
   "use strict";
   var FLAGS = [
@@ -20,11 +22,45 @@
   };
   var store = Object.create(null);
   var pinned = Object.create(null);
+  // Keep in step with is_hidden in src/report/escape.rs.
+  var HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]|\uDB40[\uDC01\uDC20-\uDC7F]/g;
 
+  function codeOf(ch) {
+    var hex = ch.codePointAt(0).toString(16).toUpperCase();
+    return "⟨U+" + "0000".slice(hex.length) + hex + "⟩";
+  }
+  // Text with each hidden character written out.
+  function plain(s) {
+    return String(s).replace(HIDDEN, codeOf);
+  }
+  // JSON text with each hidden character as a \uXXXX escape: the same JSON.
+  function jsonShown(s) {
+    return s.replace(HIDDEN, function (ch) {
+      return ch.split("").map(function (u) {
+        return "\\u" + ("000" + u.charCodeAt(0).toString(16)).slice(-4);
+      }).join("");
+    });
+  }
+  // Appends text to node, each hidden character as a badge.
+  function appendShown(node, s) {
+    s = String(s);
+    var last = 0, m;
+    HIDDEN.lastIndex = 0;
+    while ((m = HIDDEN.exec(s)) !== null) {
+      if (m.index > last) node.appendChild(document.createTextNode(s.slice(last, m.index)));
+      var badge = document.createElement("span");
+      badge.className = "n2f-cc";
+      badge.title = "hidden in the note";
+      badge.textContent = codeOf(m[0]);
+      node.appendChild(badge);
+      last = m.index + m[0].length;
+    }
+    if (last < s.length) node.appendChild(document.createTextNode(s.slice(last)));
+  }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== undefined && text !== null) e.textContent = plain(text);
     return e;
   }
   function clear(node) {
@@ -53,13 +89,13 @@
   // Pretty JSON with resourceType and id first, as FHIR examples are
   // written (the data may arrive with its keys sorted).
   function pretty(value) {
-    return JSON.stringify(value, function (key, v) {
+    return jsonShown(JSON.stringify(value, function (key, v) {
       if (!isObj(v) || Array.isArray(v) || !("resourceType" in v)) return v;
       var o = { resourceType: v.resourceType };
       if ("id" in v) o.id = v.id;
       Object.keys(v).forEach(function (k) { if (!(k in o)) o[k] = v[k]; });
       return o;
-    }, 2);
+    }, 2) || "");
   }
   function renderBundle(section, bundle) {
     var pre = section.querySelector(".n2f-bundle .n2f-json");
@@ -112,7 +148,7 @@
     });
     node.setAttribute("data-m", String(i));
     if (badges.length) node.setAttribute("data-badges", badges.join(" "));
-    node.title = label(m);
+    node.title = plain(label(m));
     return node;
   }
 
@@ -125,15 +161,15 @@
     var pos = 0;
     clear(box);
     lay.marked.forEach(function (c) {
-      if (c[0] > pos) box.appendChild(document.createTextNode(cps.slice(pos, c[0]).join("")));
+      appendShown(box, cps.slice(pos, c[0]).join(""));
       var mark = mentionNode("mark", mentions[c[2]], c[2]);
       mark.tabIndex = 0;
       mark.setAttribute("role", "button");
-      mark.textContent = cps.slice(c[0], c[1]).join("");
+      appendShown(mark, cps.slice(c[0], c[1]).join(""));
       box.appendChild(mark);
       pos = c[1];
     });
-    box.appendChild(document.createTextNode(cps.slice(pos).join("")));
+    appendShown(box, cps.slice(pos).join(""));
     clear(skip);
     skip.hidden = lay.skipped.length === 0;
     if (lay.skipped.length) {
@@ -141,7 +177,7 @@
       lay.skipped.forEach(function (i) {
         var b = mentionNode("button", isObj(mentions[i]) ? mentions[i] : {}, i);
         b.type = "button";
-        b.textContent = isObj(mentions[i]) && typeof mentions[i].text === "string" ? mentions[i].text : "?";
+        appendShown(b, isObj(mentions[i]) && typeof mentions[i].text === "string" ? mentions[i].text : "?");
         skip.appendChild(b);
         skip.appendChild(document.createTextNode(" "));
       });
@@ -168,7 +204,7 @@
     dl.appendChild(el("dt", null, name));
     var dd = el("dd");
     if (value instanceof Node) dd.appendChild(value);
-    else dd.textContent = String(value);
+    else dd.textContent = plain(value);
     dl.appendChild(dd);
   }
   function list(items) {
@@ -177,7 +213,7 @@
       var li = el("li");
       item.forEach(function (part) {
         if (part instanceof Node) li.appendChild(part);
-        else li.appendChild(document.createTextNode(String(part)));
+        else li.appendChild(document.createTextNode(plain(part)));
       });
       ul.appendChild(li);
     });
@@ -228,7 +264,7 @@
     var kind = kindOf(m);
     var h = el("h3");
     h.appendChild(el("span", "n2f-kind m-" + kind, KINDS[kind] || String(m.kind)));
-    h.appendChild(document.createTextNode("“" + (m.text || "") + "”"));
+    h.appendChild(document.createTextNode("“" + plain(m.text || "") + "”"));
     panel.appendChild(h);
     if (m.concept) panel.appendChild(el("p", null, label(m)));
     var flags = el("p");
@@ -354,7 +390,7 @@
       status.textContent = mentions.length + " mention" + (mentions.length === 1 ? "" : "s") + " found";
     }).catch(function (err) {
       status.className = "n2f-error";
-      status.textContent = "Could not structure the note: " + err.message;
+      status.textContent = "Could not structure the note: " + plain(err.message);
     }).then(function () {
       go.disabled = false;
     });

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::escape::push_text;
+use super::escape::push_shown;
 use super::highlight::{kind_class, label};
 use super::ReportNote;
 
@@ -104,9 +104,11 @@ impl Summary {
             out,
             "<figure class=\"n2f-chart\"><figcaption>Problem mentions negated</figcaption>\
              <p class=\"n2f-big\"><b>{pct}%</b> ({} of {})</p>\
-             <div class=\"n2f-track\"><div class=\"n2f-bar m-problem is-negbar\" style=\"width:{pct}%\"></div></div>\
+             <div class=\"n2f-track\"><div class=\"n2f-bar m-problem is-negbar n2f-w{}\"></div></div>\
              </figure></div></section>",
-            self.problem_negated, self.problem_total
+            self.problem_negated,
+            self.problem_total,
+            pct.min(100)
         );
     }
 
@@ -138,12 +140,12 @@ fn push_chart(out: &mut String, caption: &str, rows: &[(String, usize, &str)]) {
     out.push_str("<table>");
     for (name, n, kind) in rows {
         out.push_str("<tr><th scope=\"row\">");
-        push_text(out, name);
+        push_shown(out, name);
         let _ = write!(
             out,
-            "</th><td class=\"n2f-track\"><div class=\"n2f-bar m-{kind}\" style=\"width:{}%\"></div></td>\
+            "</th><td class=\"n2f-track\"><div class=\"n2f-bar m-{kind} n2f-w{}\"></div></td>\
              <td class=\"n2f-num\">{n}</td></tr>",
-            n * 100 / max
+            (n * 100 / max).min(100)
         );
     }
     out.push_str("</table></figure>");

@@ -148,7 +148,7 @@ fn payloads_in_marks_titles_and_ids_are_escaped() {
             "{payload}: page title"
         );
         assert!(
-            html.contains(&format!("</span> {as_text}<small>")),
+            html.contains(&format!("</span> <bdi>{as_text}</bdi><small>")),
             "{payload}: note heading"
         );
         assert!(!as_attr.contains(['"', '\'', '<', '>']));
@@ -166,6 +166,10 @@ fn script_json_escapes_breakouts() {
         s,
         r#"{"a":"\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e\u003c!-- \u0026 \u2028\u2029 ' \""}"#
     );
+    assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), v);
+    let v = json!({"a": "\u{202E}\u{E0041}\u{85}"});
+    let s = escape::script_json(&v);
+    assert_eq!(s, r#"{"a":"\u202e\udb40\udc41\u0085"}"#);
     assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), v);
 }
 
@@ -446,7 +450,7 @@ fn summary_counts() {
     let fever = html.find("<th scope=\"row\">&lt;fever&gt;</th>").unwrap();
     let asthma = html.find("<th scope=\"row\">Asthma</th>").unwrap();
     assert!(cough < fever && fever < asthma);
-    assert!(html.contains("<th scope=\"row\">Problem</th><td class=\"n2f-track\"><div class=\"n2f-bar m-problem\" style=\"width:100%\"></div></td><td class=\"n2f-num\">4</td>"));
+    assert!(html.contains("<th scope=\"row\">Problem</th><td class=\"n2f-track\"><div class=\"n2f-bar m-problem n2f-w100\"></div></td><td class=\"n2f-num\">4</td>"));
 }
 
 #[test]
@@ -481,4 +485,164 @@ fn empty_batch_and_odd_input() {
         }],
     );
     assert!(html.contains("<div class=\"n2f-text\">ab</div>"));
+}
+
+/// The `'sha256-…'` source of an inline element's exact text.
+fn sha256_source(text: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The text between `open` and the next `close`.
+fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let start = html.find(open).expect("opening tag") + open.len();
+    &html[start..start + html[start..].find(close).expect("closing tag")]
+}
+
+#[test]
+fn csp_allows_only_the_pages_own_script_and_style_by_hash() {
+    let mentions = mentions_obj(vec![mention("p1", "problem", "HTN", 0, 3)]);
+    let bundle = empty_bundle();
+    let note = ReportNote {
+        id: "n",
+        text: "HTN",
+        mentions: &mentions,
+        bundle: &bundle,
+    };
+    for (html, connect) in [
+        (render_report("r", &[note]), "'none'"),
+        (render_serve_page("HTN"), "'self'"),
+    ] {
+        let csp = between(
+            &html,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"",
+            "\"",
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert!(
+            !csp.contains("unsafe-eval") && !csp.contains("unsafe-hashes"),
+            "{csp}"
+        );
+        let script = between(&html, "<script>", "</script>");
+        let style = between(&html, "<style>", "</style>");
+        assert!(script.contains("use strict") && style.contains(".n2f-text"));
+        assert!(
+            csp.contains(&format!("script-src {};", sha256_source(script))),
+            "the hash matches the inline script: {csp}"
+        );
+        assert!(
+            csp.contains(&format!("style-src {};", sha256_source(style))),
+            "the hash matches the inline style: {csp}"
+        );
+        assert!(csp.starts_with("default-src 'none';"), "{csp}");
+        assert!(csp.contains(&format!("connect-src {connect};")), "{csp}");
+        assert_eq!(csp, content_security_policy(connect));
+        // Only one executable script, and no style attribute the policy would block.
+        assert_eq!(count(&html, "<script>"), 1);
+        assert_eq!(count(&html, " style="), 0);
+        assert_eq!(count(&html, "<style"), 1);
+    }
+    assert_eq!(serve_page_csp(), content_security_policy("'self'"));
+    // Known vector: SHA-256("abc").
+    assert_eq!(
+        sha256_source("abc"),
+        "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"
+    );
+    assert_eq!(csp_hash("abc"), sha256_source("abc"));
+}
+
+#[test]
+fn bar_widths_are_classes_the_style_defines() {
+    let style = &ASSETS.style;
+    for pct in [0, 37, 100] {
+        assert!(style.contains(&format!(".n2f-w{pct}{{width:{pct}%}}")), "{pct}");
+    }
+    assert!(!style.contains(".n2f-w101"));
+}
+
+/// A right-to-left override makes "nillicinep" display as "penicillin":
+/// the override must be shown, not obeyed.
+#[test]
+fn bidi_overrides_and_invisible_characters_are_shown_not_obeyed() {
+    let text = "Allergic to \u{202E}nillicinep\u{202C}. HTN. Peni\u{200B}cillin \u{2067}x\u{2069} \u{0}";
+    let start = text.chars().position(|c| c == 'H').unwrap();
+    let mentions = mentions_obj(vec![mention("p1", "problem", "HTN", start, start + 3)]);
+    let bundle = empty_bundle();
+    let html = render_report(
+        "r",
+        &[ReportNote {
+            id: "id\u{202E}x",
+            text,
+            mentions: &mentions,
+            bundle: &bundle,
+        }],
+    );
+    assert!(
+        !html.chars().any(escape::is_hidden),
+        "a hidden character left in the page"
+    );
+    // The data block keeps the id as it is, escaped.
+    assert!(html.contains(r#""note_id":"id\u202ex""#));
+    assert_eq!(data_block(&html, 0)["note_id"], "id\u{202E}x");
+    let boxed = text_box(&html);
+    assert!(
+        boxed.starts_with(
+            "Allergic to <span class=\"n2f-cc\" title=\"hidden in the note: right-to-left override\">\
+             ⟨U+202E⟩</span>nillicinep<span class=\"n2f-cc\" title=\"hidden in the note: pop directional \
+             formatting\">⟨U+202C⟩</span>. <mark"
+        ),
+        "{boxed}"
+    );
+    assert!(boxed.contains(
+        "Peni<span class=\"n2f-cc\" title=\"hidden in the note: zero width space\">⟨U+200B⟩</span>cillin"
+    ));
+    assert!(boxed.contains("⟨U+2067⟩</span>x<span") && boxed.contains("⟨U+0000⟩</span>"));
+    // The id: a badge in the heading (isolated), text in the attribute.
+    assert!(html.contains("<bdi>id<span class=\"n2f-cc\""));
+    assert!(html.contains("aria-label=\"Note id⟨U+202E⟩x\""));
+    // The note text, each mark and each badge are isolated from the text around them.
+    assert!(ASSETS.style.contains("unicode-bidi: isolate; }\n/* A hidden"));
+    assert!(ASSETS
+        .style
+        .contains(".n2f-cc { display: inline-block; unicode-bidi: isolate;"));
+    assert!(ASSETS.style.contains("font: inherit; unicode-bidi: isolate; }"));
+    // Marks stay on the right text; layout, tabs and newlines are untouched.
+    assert_eq!(marks(boxed), vec![(0, "HTN".into())]);
+    let mut shown = String::new();
+    escape::push_shown(&mut shown, "a\tb\nc\r\nd é 😀 \u{FE0F}");
+    assert_eq!(shown, "a\tb\nc\r\nd é 😀 \u{FE0F}");
+}
+
+#[test]
+fn the_script_knows_the_same_hidden_characters() {
+    // report.js's HIDDEN: a class of BMP ranges, then tag characters as
+    // surrogate pairs \uDB40 + a class of low surrogates.
+    let bmp = ranges(between(JS, "var HIDDEN = /[", "]|"), 0);
+    let astral = ranges(between(JS, "]|\\uDB40[", "]/g;"), 0xE0000 - 0xDC00);
+    let in_js = |cp: u32| bmp.iter().chain(&astral).any(|&(lo, hi)| lo <= cp && cp <= hi);
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        let cp = u32::from(c);
+        assert_eq!(escape::is_hidden(c), in_js(cp), "U+{cp:04X}");
+    }
+}
+
+/// The `\uXXXX` and `\uXXXX-\uYYYY` items of a JS character class, plus
+/// `offset`.
+fn ranges(class: &str, offset: u32) -> Vec<(u32, u32)> {
+    let hex = |s: &str| u32::from_str_radix(&s[..4], 16).unwrap() + offset;
+    let mut out = Vec::new();
+    let mut rest = class;
+    while let Some(i) = rest.find("\\u") {
+        let item = &rest[i + 2..];
+        let lo = hex(item);
+        let hi = item[4..].strip_prefix("-\\u").map_or(lo, hex);
+        out.push((lo, hi));
+        rest = if hi == lo { &item[4..] } else { &item[10..] };
+    }
+    out
 }

@@ -14,6 +14,7 @@ mod fixtures;
 mod invariants;
 mod limits;
 mod medication;
+mod outputs;
 mod properties;
 mod report;
 pub mod schema;
