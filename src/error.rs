@@ -189,6 +189,10 @@ pub enum RecordErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// Converting the note hit a bug (a panic, caught by [`crate::guard`]).
+    /// Nothing of the panic's message is kept: it may quote note text.
+    #[error("internal-error: a bug stopped this note's conversion (report it with the note id)")]
+    InternalError,
 }
 
 impl RecordErrorKind {
@@ -203,6 +207,7 @@ impl RecordErrorKind {
             RecordErrorKind::DuplicateId => "duplicate",
             RecordErrorKind::Read(_) => "exception",
             RecordErrorKind::TooLarge { .. } => "too-long",
+            RecordErrorKind::InternalError => "exception",
         }
     }
 }
