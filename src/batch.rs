@@ -16,6 +16,8 @@
 //!
 //! With [`Batch::max_errors`] set, the batch also stops (cleanly, the output
 //! so far written) after that many rejected records, whatever the policy.
+//! A bug met while converting a record (a panic) rejects that record as
+//! `internal-error` ([`crate::guard`]) under the same policy.
 
 use std::collections::HashSet;
 
@@ -23,6 +25,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind, RecordError, RecordErrorKind};
 use crate::fhir;
+use crate::guard::guarded;
 use crate::note::Note;
 use crate::output::{Output, Rendered};
 use crate::pipeline::{Format, Pipeline};
@@ -110,26 +113,32 @@ impl Batch<'_> {
         on_reject: impl FnMut(&RecordError),
         on_progress: impl FnMut(&Summary),
     ) -> Result<Summary, Error> {
-        run_batch(self, records, out, on_reject, on_progress)
+        let (pipeline, format) = (self.pipeline, self.format);
+        let render = move |note: &Note| pipeline.render(note, format);
+        run_batch(self, &render, records, out, on_reject, on_progress)
     }
 }
 
 type Converted = Vec<Result<(Rendered, usize), RecordError>>;
 
+/// The batch loop; `render` converts one note (the pipeline's, or a test's).
 fn run_batch<O: Output + ?Sized>(
     batch: &Batch<'_>,
+    render: &(dyn Fn(&Note) -> Rendered + Sync),
     records: impl Iterator<Item = Result<Note, RecordError>>,
     out: &mut O,
     mut on_reject: impl FnMut(&RecordError),
     mut on_progress: impl FnMut(&Summary),
 ) -> Result<Summary, Error> {
-    let (pipeline, format, on_error) = (batch.pipeline, batch.format, batch.on_error);
+    let on_error = batch.on_error;
     let pool = batch.pool;
     let convert = move |chunk: Vec<Result<Note, RecordError>>| -> Converted {
         let work = || {
             chunk
                 .into_par_iter()
-                .map(|record| record.map(|note| (pipeline.render(&note, format), note.text.len())))
+                .map(|record| {
+                    record.and_then(|note| guarded(&note, || render(&note)).map(|r| (r, note.text.len())))
+                })
                 .collect()
         };
         match pool {
@@ -222,4 +231,66 @@ fn write_error(err: std::io::Error) -> Error {
         path: "<output>".into(),
         err,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::LineOutput;
+
+    /// A conversion that panics on one note rejects that note as
+    /// `internal-error` and the batch goes on, under every policy.
+    #[test]
+    fn a_panic_rejects_its_record_only() {
+        let pipeline = Pipeline::builder().build().unwrap();
+        let render = |note: &Note| {
+            assert_ne!(note.id, "boom", "a bug");
+            pipeline.render(note, Format::Mentions)
+        };
+        let notes = ["a", "boom", "c"].map(|id| Ok(Note::new(id, "No chest pain.")));
+        for on_error in [OnError::Report, OnError::Outcome, OnError::Fail] {
+            let batch = Batch {
+                pipeline: &pipeline,
+                format: Format::Mentions,
+                on_error,
+                pool: None,
+                max_errors: None,
+            };
+            let mut out = LineOutput::new(Vec::new(), None);
+            let mut rejected = Vec::new();
+            let summary = run_batch(
+                &batch,
+                &render,
+                notes.clone().into_iter(),
+                &mut out,
+                |err| rejected.push(err.clone()),
+                |_| {},
+            )
+            .unwrap();
+            assert_eq!(rejected.len(), 1);
+            assert_eq!(rejected[0].note_id.as_deref(), Some("boom"));
+            assert_eq!(rejected[0].kind, RecordErrorKind::InternalError);
+            let lines = String::from_utf8(out.into_inner()).unwrap();
+            let ids: Vec<String> = lines
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    v.get("note_id")
+                        .and_then(|id| id.as_str())
+                        .map_or_else(|| v["resourceType"].as_str().unwrap().to_string(), str::to_string)
+                })
+                .collect();
+            let (expected, records, converted): (&[&str], u64, u64) = match on_error {
+                OnError::Report => (&["a", "c"], 3, 2),
+                OnError::Outcome => (&["a", "OperationOutcome", "c"], 3, 2),
+                OnError::Fail => (&["a"], 2, 1),
+            };
+            assert_eq!(ids, expected, "{on_error:?}");
+            assert_eq!(
+                (summary.records, summary.converted, summary.rejected),
+                (records, converted, 1)
+            );
+            assert_eq!(summary.stopped, on_error == OnError::Fail);
+        }
+    }
 }

@@ -563,7 +563,7 @@ fn count_words(text: &str) -> usize {
 /// The span of a year (1900–2099) that follows `at` within its clause:
 /// "MI 2010", "DVT (2018)", "UTI in 2015".
 fn year_after(text: &str, at: usize, limit: usize) -> Option<Range<usize>> {
-    let rest = &text[at..limit];
+    let rest = text.get(at..limit)?;
     let skipped = rest.len() - rest.trim_start_matches([' ', '(']).len();
     let mut start = at + skipped;
     if text[start..limit].to_ascii_lowercase().starts_with("in ") {

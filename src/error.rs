@@ -202,6 +202,10 @@ pub enum RecordErrorKind {
     /// the end of the file, swallowing every row after it.
     #[error("unclosed quote: a quoted field opened in this row runs to the end of the file")]
     UnclosedQuote,
+    /// Converting the note hit a bug (a panic, caught by [`crate::guard`]).
+    /// Nothing of the panic's message is kept: it may quote note text.
+    #[error("internal-error: a bug stopped this note's conversion (report it with the note id)")]
+    InternalError,
 }
 
 impl RecordErrorKind {
@@ -217,6 +221,7 @@ impl RecordErrorKind {
             RecordErrorKind::Read(_) => "exception",
             RecordErrorKind::TooLarge { .. } | RecordErrorKind::OverLimit { .. } => "too-long",
             RecordErrorKind::UnclosedQuote => "structure",
+            RecordErrorKind::InternalError => "exception",
         }
     }
 
@@ -234,6 +239,7 @@ impl RecordErrorKind {
             RecordErrorKind::Read(_) => "read-error",
             RecordErrorKind::TooLarge { .. } | RecordErrorKind::OverLimit { .. } => "too-long",
             RecordErrorKind::UnclosedQuote => "unclosed-quote",
+            RecordErrorKind::InternalError => "internal-error",
         }
     }
 }

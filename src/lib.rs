@@ -17,7 +17,8 @@
 //!
 //! [`input`] reads `.txt` files, directories and JSONL; [`batch`] runs a
 //! pipeline over a stream of records in parallel, in input order, under an
-//! error policy. Output is deterministic: ids are UUIDv5 of the content, and
+//! error policy; [`guard`] turns a bug met in one note into that note's
+//! rejection. Output is deterministic: ids are UUIDv5 of the content, and
 //! nothing reads the clock.
 //!
 //! # Example
@@ -50,6 +51,7 @@ mod error;
 pub mod eval;
 pub mod fhir;
 pub mod generate;
+pub mod guard;
 pub mod input;
 pub mod medication;
 pub mod mention;

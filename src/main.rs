@@ -8,6 +8,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A panic's message may quote note text: print only where it happened.
+    note2fhir::guard::install_quiet_hook("note2fhir");
     match cli::run() {
         Ok(code) => code,
         Err(err) => {

@@ -226,7 +226,7 @@ impl Pipeline {
         let mut matches = self.matcher.find_folded(text, &folded);
         let entries = self.matcher.entries();
         matches.retain(|m| !self.ambiguity.vetoes(text, m, &entries[m.entry]));
-        let sentences = Sentences::new(text);
+        let mut sentences = Sentences::new(text);
         let sections = self.sections.find(text);
         let section_of = |start: usize, end: usize| {
             sections
@@ -258,6 +258,8 @@ impl Pipeline {
                 }
             }
         }
+        // A sentence end inside a finding ("C. diff") is no sentence end.
+        sentences.keep_whole(matches.iter().map(|m| m.start..m.end));
         // "paracetamol OD" with no dose where a problem is presented is an
         // overdose, not a frequency.
         for i in 0..matches.len() {
@@ -553,14 +555,14 @@ impl Pipeline {
 }
 
 /// The clause around `span` in its sentence: from after the last `,` or `;`
-/// before it to before the next one after it.
+/// before it to before the next one after it. It always holds `span`, even
+/// where the sentence does not.
 fn clause_of(text: &str, sentence: &Range<usize>, span: &Range<usize>) -> Range<usize> {
-    let start = text[sentence.start..span.start]
+    let (from, to) = (sentence.start.min(span.start), sentence.end.max(span.end));
+    let start = text[from..span.start]
         .rfind([',', ';'])
-        .map_or(sentence.start, |i| sentence.start + i + 1);
-    let end = text[span.end..sentence.end]
-        .find([',', ';'])
-        .map_or(sentence.end, |i| span.end + i);
+        .map_or(from, |i| from + i + 1);
+    let end = text[span.end..to].find([',', ';']).map_or(to, |i| span.end + i);
     start..end
 }
 
@@ -652,6 +654,58 @@ mod tests {
     fn pipeline_is_send_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Pipeline>();
+    }
+
+    /// A finding whose words hold a sentence end ("C. diff", "Anh.
+    /// dasatinib") keeps its whole span in its sentence and clause.
+    #[test]
+    fn findings_across_a_sentence_end() {
+        let pipeline = Pipeline::builder().build().unwrap();
+        for (text, finding) in [
+            ("diarrhea   from C. diff.", "C. diff"),
+            ("Hx C. diff. On metronidazole 400mg TDS.", "C. diff"),
+            ("no C. diff, on vancomycin", "C. diff"),
+            ("FH: mother had C. diff. in 2010", "C. diff"),
+            ("C. diff\n2. C. diff 12/03/2025", "C. diff"),
+            ("Anh. dasatinib 100mg OD", "Anh. dasatinib"),
+            ("allergic to Anh. dasatinib - rash", "Anh. dasatinib"),
+            ("PC: B. clausii OD", "B. clausii"),
+        ] {
+            let note = Note::new("n", text).with_date("2025-03-12").unwrap();
+            let ex = pipeline.extract(&note);
+            let found = ex.mentions.iter().find(|m| m.text.starts_with(finding));
+            assert!(found.is_some(), "{text:?}: no {finding:?}");
+            for format in [
+                Format::Bundle,
+                Format::Mentions,
+                Format::Explain,
+                Format::Bulk,
+                Format::Csv,
+            ] {
+                assert!(!pipeline.render(&note, format).bytes.is_empty(), "{text:?}");
+            }
+        }
+        // The drug's instructions after the full stop in its name are read.
+        let note = Note::new("n", "Anh. dasatinib 100mg OD");
+        let ex = pipeline.extract(&note);
+        let drug = ex.mentions.iter().find(|m| m.text == "Anh. dasatinib").unwrap();
+        let dosage = &drug.medication.as_ref().unwrap().dosage;
+        assert_eq!(dosage.sig.as_ref().map(|s| s.text.as_str()), Some("100mg OD"));
+        // "no C. diff": the negation reaches over the finding's full stop.
+        let note = Note::new("n", "no C. diff, on vancomycin");
+        let ex = pipeline.extract(&note);
+        assert!(ex
+            .mentions
+            .iter()
+            .any(|m| m.text == "C. diff" && m.assertion.negated));
+    }
+
+    #[test]
+    fn clauses_hold_their_finding() {
+        let text = "on aspirin. and more";
+        // Even given a sentence that ends inside the finding.
+        assert_eq!(clause_of(text, &(0..6), &(3..10)), 0..10);
+        assert_eq!(clause_of("a, b; c", &(2..4), &(1..3)), 1..4);
     }
 
     #[test]

@@ -20,7 +20,9 @@
 //! Ward notes are line-oriented, so a line break always ends a sentence. A
 //! `.` or `!` ends one when followed by white space or the end of the note (so
 //! `2.5mg` and `38.5` do not); a `?` ends one only when it follows a word and
-//! precedes white space (so `?PE` and `? PE` are cues, not ends).
+//! precedes white space (so `?PE` and `? PE` are cues, not ends). An end
+//! inside a finding ("C. diff", "Anh. dasatinib") is dropped
+//! ([`Sentences::keep_whole`]): a finding always lies within one sentence.
 
 use std::ops::Range;
 
@@ -58,6 +60,24 @@ impl Sentences {
             starts,
             len: text.len(),
         }
+    }
+
+    /// Drop the sentence ends that fall inside any of `spans`: a finding
+    /// such as "C. diff" or "Anh. dasatinib" is never cut in two, so the
+    /// sentence holding a finding's start holds all of it.
+    pub fn keep_whole(&mut self, spans: impl IntoIterator<Item = Range<usize>>) {
+        let mut spans: Vec<Range<usize>> = spans.into_iter().filter(|s| s.start + 1 < s.end).collect();
+        spans.sort_unstable_by_key(|s| s.start);
+        let mut next = 0;
+        // The furthest end of the spans starting before the sentence start.
+        let mut reach = 0;
+        self.starts.retain(|&at| {
+            while next < spans.len() && spans[next].start < at {
+                reach = reach.max(spans[next].end);
+                next += 1;
+            }
+            at == 0 || at >= reach
+        });
     }
 
     /// The sentence holding byte offset `at`.
@@ -267,6 +287,40 @@ mod tests {
             ]
         );
         assert_eq!(Sentences::new("").around(0), 0..0);
+    }
+
+    #[test]
+    fn findings_are_never_cut() {
+        let text = "diarrhea   from C. diff. Hx C. diff\nAnh. dasatinib. Well.";
+        let at = |needle: &str| text.find(needle).unwrap();
+        let mut s = Sentences::new(text);
+        let c_diff = at("C. diff.")..at("C. diff.") + 7;
+        // The splitter alone ends a sentence inside the finding.
+        assert_eq!(s.around(c_diff.start), 0..c_diff.start + 2);
+        let second = at("C. diff\n")..at("C. diff\n") + 7;
+        let drug = at("Anh.")..at("Anh.") + 14;
+        s.keep_whole([second.clone(), c_diff.clone(), drug.clone()]);
+        for span in [c_diff, second, drug] {
+            let sentence = s.around(span.start);
+            assert!(
+                sentence.start <= span.start && span.end <= sentence.end,
+                "{span:?} in {sentence:?}"
+            );
+        }
+        let pieces: Vec<&str> = s.starts.iter().map(|&st| &text[s.around(st)]).collect();
+        assert_eq!(
+            pieces,
+            [
+                "diarrhea   from C. diff.",
+                " Hx C. diff\n",
+                "Anh. dasatinib.",
+                " Well."
+            ]
+        );
+        // Empty and one-byte spans, overlapping spans, spans past the end.
+        let mut s = Sentences::new("a. b. c. d.");
+        s.keep_whole([5..5, 0..4, 2..7, 9..40]);
+        assert_eq!(s.starts, [0, 8]);
     }
 
     fn names(text: &str) -> Vec<(String, String, String)> {

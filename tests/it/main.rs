@@ -7,6 +7,7 @@ mod bad_input;
 mod batch;
 mod cli;
 mod context;
+mod corpora;
 mod dates;
 mod dictionary;
 mod expected;

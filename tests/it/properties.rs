@@ -3,6 +3,12 @@
 //! in for the fuzz targets (extractor, JSONL and CSV readers, sig parser,
 //! date finder, context engine through the extractor). `PROPTEST_CASES`
 //! sets the number of cases (256 by default in CI).
+//!
+//! Half the notes are glued fragments and arbitrary Unicode; the other half
+//! have the shapes of real notes ([`real_shapes`]): abbreviations with full
+//! stops, list numbering, runs of spaces and tabs, every newline convention,
+//! typographic dashes and quotes, bullets and tables around drug and problem
+//! terms, cues and dates.
 
 use note2fhir::attribute::SigParser;
 use note2fhir::date::{DateFinder, DateOptions};
@@ -12,8 +18,44 @@ use proptest::prelude::*;
 
 use crate::fixtures;
 
-/// Pieces of ward notes and awkward Unicode, glued in any order.
+/// Note text: glued fragments, or the shapes of real notes.
 fn note_text() -> impl Strategy<Value = String> {
+    prop_oneof![fragments(), real_shapes()]
+}
+
+/// Words of real notes, each followed by a separator: the abbreviations,
+/// numbering, white space, punctuation and layout that split sentences.
+#[rustfmt::skip]
+fn real_shapes() -> impl Strategy<Value = String> {
+    let words = prop::sample::select(vec![
+        // Abbreviations with full stops, and terms that hold one.
+        "C. diff.", "C. diff", "C. difficile infection", "e.g.", "i.e.", "Dr.", "St.", "Mr.", "Mrs.",
+        "approx.", "vs.", "etc.", "no.", "b.d.", "t.d.s.", "p.r.n.", "Anh. dasatinib", "B. clausii",
+        // List numbering and bullets.
+        "1.", "2)", "a)", "(ii)", "10.", "•", "-", "*", "·", "–", "—",
+        // Drugs, problems and instructions.
+        "aspirin", "Paracetamol", "paracetamol OD", "amoxicillin", "apixaban 5mg BD",
+        "co-amoxiclav 625mg TDS", "metformin 500 mg", "1g QDS PO / PRN", "chest pain", "T2DM",
+        "PE", "AF", "pneumonia", "UTI", "sepsis", "MI", "diarrhoea", "rash",
+        // Cues and headers.
+        "no", "denies", "not", "nil", "NKDA", "?", "query", "h/o", "resolved", "if", "mother",
+        "FH:", "PMH:", "DH:", "Plan:", "Allergies:", "Imp:", "allergic to",
+        // Dates.
+        "12/03/2025", "3/7 ago", "12.3.25", "Jan 2024", "on 1st March", "2010", "14:20",
+        // Quotes, tables and other punctuation.
+        "‘", "’", "“", "”", "\"", "'", "…", "|", "|---|---|", "(", ")", ",", ";", ":", ".", "!",
+    ]);
+    let separators = prop::sample::select(vec![
+        " ", " ", " ", "", "  ", "   ", "\t", " \t ", "\n", "\r\n", "\r", "\n\n", ". ", ", ",
+        " | ", "\t|\t", "\u{a0}", "\n  ",
+    ]);
+    prop::collection::vec((words, separators), 0..40).prop_map(|parts| {
+        parts.into_iter().flat_map(|(word, separator)| [word, separator]).collect()
+    })
+}
+
+/// Pieces of ward notes and awkward Unicode, glued in any order.
+fn fragments() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
         "No chest pain. ",
         "?PE ",

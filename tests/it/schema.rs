@@ -31,8 +31,10 @@ fn schema_errors(resource: &Value) -> Vec<String> {
 /// note2fhir emits, and derivation offsets inside the note.
 pub fn rule_errors(bundle: &Value, text_chars: u64) -> Vec<String> {
     let mut errors = Vec::new();
-    let instant =
-        regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$").unwrap();
+    static INSTANT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let instant = INSTANT.get_or_init(|| {
+        regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$").unwrap()
+    });
     for entry in bundle["entry"].as_array().unwrap() {
         let r = &entry["resource"];
         let ty = r["resourceType"].as_str().unwrap();
