@@ -15,6 +15,7 @@ mod invariants;
 mod medication;
 mod properties;
 mod report;
+mod scale;
 pub mod schema;
 mod serve;
 mod snapshots;
