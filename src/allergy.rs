@@ -22,6 +22,8 @@ pub const EMBEDDED_CUES: &str = include_str!("../dictionaries/context/allergy_cu
 pub struct AllergyCues {
     before: Vec<String>,
     after: Vec<String>,
+    /// The longest `after` phrase, in bytes.
+    after_chars: usize,
 }
 
 impl AllergyCues {
@@ -56,7 +58,12 @@ impl AllergyCues {
                 }
             }
         }
-        Ok(AllergyCues { before, after })
+        let after_chars = after.iter().map(String::len).max().unwrap_or(0);
+        Ok(AllergyCues {
+            before,
+            after,
+            after_chars,
+        })
     }
 
     /// The embedded cues.
@@ -80,7 +87,15 @@ impl AllergyCues {
         if self.before.iter().any(|p| before.contains(p.as_str())) {
             return true;
         }
-        let after = text[span.end..].trim_start().to_lowercase();
+        // Only the head of the rest can hold a phrase and the character after
+        // it: each character lowers to at least one byte, and one more keeps
+        // a final sigma's context.
+        let rest = text[span.end..].trim_start();
+        let head = rest
+            .char_indices()
+            .nth(self.after_chars + 2)
+            .map_or(rest, |(i, _)| &rest[..i]);
+        let after = head.to_lowercase();
         self.after.iter().any(|p| {
             after.starts_with(p.as_str()) && !after[p.len()..].starts_with(|c: char| c.is_alphanumeric())
         })

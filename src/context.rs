@@ -27,6 +27,10 @@
 //! cue, hides the negation "excluded"), and a cue that overlaps a finding is
 //! dropped. A cue's scope never crosses a sentence or line end, a section
 //! end, a terminate cue or a `;`; a backward scope also stops at a `,`.
+//! Sentences are bounded ([`crate::section::MAX_SENTENCE_BYTES`]), and each
+//! finding reads the cues of its own sentence through indexes built once per
+//! note ([`CueIndex`], [`Separators`]), so a note costs time in proportion
+//! to its length.
 //!
 //! Sections add defaults: everything in the family-history section is a
 //! relative's (the nearest relative named in the same clause, else an
@@ -39,7 +43,7 @@ use serde::Serialize;
 
 use crate::dictionary::{leftmost_longest, Folded, Match, PhraseSet};
 use crate::error::{Error, ErrorKind};
-use crate::section::Section;
+use crate::section::{Section, Separators};
 
 /// The assertion flags of a finding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -270,6 +274,26 @@ pub struct Cue {
     pub rule: usize,
 }
 
+/// A note's cues indexed for [`ContextRules::assess`]: built once per note
+/// ([`ContextRules::index`]), so that each finding costs the cues of its own
+/// sentence and binary searches, never a scan of the note.
+#[derive(Debug, Clone)]
+pub struct CueIndex<'c> {
+    cues: &'c [Cue],
+    /// `terminates[i]`: how many of the first `i` cues end a scope.
+    terminates: Vec<usize>,
+}
+
+impl CueIndex<'_> {
+    /// Whether a terminate cue lies inside `from..to`, among `cues[lo..hi]`.
+    fn terminated(&self, lo: usize, hi: usize, from: usize, to: usize) -> bool {
+        // Cues are sorted and do not overlap: those inside are consecutive.
+        let first = lo + self.cues[lo..hi].partition_point(|c| c.start < from);
+        let last = lo + self.cues[lo..hi].partition_point(|c| c.end <= to);
+        last > first && self.terminates[last] > self.terminates[first]
+    }
+}
+
 /// A finding to assess.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -356,11 +380,24 @@ impl ContextRules {
         cues
     }
 
-    /// Assess `finding`, whose sentence is `sentence` and section `section`.
+    /// Index a note's cues (from [`ContextRules::cues`]) for [`ContextRules::assess`].
+    pub fn index<'c>(&self, cues: &'c [Cue]) -> CueIndex<'c> {
+        let mut terminates = Vec::with_capacity(cues.len() + 1);
+        terminates.push(0);
+        for c in cues {
+            let t = usize::from(self.rules[c.rule].category == Category::Terminate);
+            terminates.push(terminates[terminates.len() - 1] + t);
+        }
+        CueIndex { cues, terminates }
+    }
+
+    /// Assess `finding`, whose sentence is `sentence` and section `section`;
+    /// `cues` are the note's cues, `seps` its separators.
     pub fn assess<'r>(
         &'r self,
         text: &str,
-        cues: &[Cue],
+        cues: &CueIndex<'_>,
+        seps: &Separators,
         sentence: Range<usize>,
         section: Option<&Section<'r>>,
         finding: &Finding,
@@ -374,12 +411,17 @@ impl ContextRules {
             }
             _ => sentence,
         };
-        let first = cues.partition_point(|c| c.end <= scope.start);
-        let in_scope = cues[first..]
-            .iter()
-            .take_while(|c| c.start < scope.end)
-            .filter(|c| c.start >= scope.start);
-        let in_scope: Vec<&Cue> = in_scope.collect();
+        // The cues starting in scope (sorted, so consecutive).
+        let lo = cues.cues.partition_point(|c| c.start < scope.start);
+        let hi = lo + cues.cues[lo..].partition_point(|c| c.start < scope.end);
+        let in_scope: Vec<&Cue> = cues.cues[lo..hi].iter().collect();
+        let gaps = Gaps {
+            text,
+            seps,
+            cues,
+            lo,
+            hi,
+        };
         let mut certainty_rank = 0;
         let mut relation: Option<(&'r str, Range<usize>)> = None;
         // "pt has …": the patient is the subject from here to the finding.
@@ -396,31 +438,30 @@ impl ContextRules {
         for (i, cue) in in_scope.iter().enumerate() {
             let rule = &self.rules[cue.rule];
             let forward = cue.end <= target.start;
-            let reaches = match (rule.direction, forward) {
+            // Read only for the cues whose category needs it.
+            let reaches = || match (rule.direction, forward) {
                 (Direction::Forward | Direction::Both, true) => {
                     let stop_at_comma = rule.category == Category::Historical;
-                    self.open_between(text, &in_scope, cue.end, target.start, rule.window, stop_at_comma)
+                    gaps.open(cue.end, target.start, rule.window, stop_at_comma)
                 }
                 (Direction::Backward | Direction::Both, false) => {
                     // A cue alone in the clause after a comma ("UTI in 2015,
                     // resolved") still reaches back over that comma.
-                    let gap = &text[target.end..cue.start];
-                    let alone_after_comma = gap.matches(',').count() == 1
-                        && gap.rsplit(',').next().is_some_and(|t| t.trim().is_empty());
-                    let from = if alone_after_comma {
-                        target.end + gap.rfind(',').unwrap_or(0) + 1
-                    } else {
-                        target.end
+                    let gap = target.end..cue.start.max(target.end);
+                    let comma = match seps.commas(&gap) {
+                        [comma] if text[comma + 1..gap.end].trim().is_empty() => Some(*comma),
+                        _ => None,
                     };
+                    let alone_after_comma = comma.is_some();
+                    let from = comma.map_or(target.end, |c| c + 1);
                     let words_before = if alone_after_comma {
                         count_words(&text[target.end..from])
                     } else {
                         0
                     };
                     let window = rule.window.map(|w| w.saturating_sub(words_before));
-                    alone_after_comma
-                        && self.open_between(text, &in_scope, target.end, from - 1, window, false)
-                        || self.open_between(text, &in_scope, from, cue.start, window, true)
+                    alone_after_comma && gaps.open(target.end, from - 1, window, false)
+                        || gaps.open(from, cue.start, window, true)
                 }
                 _ => false,
             };
@@ -440,13 +481,20 @@ impl ContextRules {
                             && text[cue.end..next.start].trim().is_empty()
                     }) && collateral_from.is_none_or(|c| c >= cue.start);
                     let in_fh = section.is_some_and(|s| s.name == "family_history");
-                    let same_clause = !text[cue.end..target.start].contains([',', ';']);
-                    if (linked && reaches) || (in_fh && same_clause) {
+                    let between = cue.end..target.start.max(cue.end);
+                    let same_clause = !seps.has_comma(&between) && !seps.has_semicolon(&between);
+                    if (linked && reaches()) || (in_fh && same_clause) {
                         relation = Some((&rule.value, cue.start..cue.end));
                     }
                     continue;
                 }
-                _ if !reaches => continue,
+                Category::Relative
+                | Category::FamilyLink
+                | Category::Patient
+                | Category::Collateral
+                | Category::Pseudo
+                | Category::Terminate => continue,
+                _ if !reaches() => continue,
                 Category::Negation => out.assertion.negated = true,
                 Category::Possible => {
                     out.assertion.uncertain = true;
@@ -479,7 +527,6 @@ impl ContextRules {
                 // drop the drug.
                 Category::Hypothetical if !is_problem => continue,
                 Category::Hypothetical => out.assertion.hypothetical = true,
-                _ => continue,
             }
             out.cues.push((rule.category, cue.start..cue.end));
         }
@@ -525,39 +572,54 @@ impl ContextRules {
         out.cues.sort_by_key(|(_, span)| (span.start, span.end));
         out
     }
+}
 
+/// What [`ContextRules::assess`] asks about the text between a cue and a
+/// finding, answered from the note's indexes.
+struct Gaps<'a> {
+    text: &'a str,
+    seps: &'a Separators,
+    cues: &'a CueIndex<'a>,
+    /// The cues in scope: `cues.cues[lo..hi]`.
+    lo: usize,
+    hi: usize,
+}
+
+impl Gaps<'_> {
     /// Whether a scope runs unbroken over `text[from..to]`: no terminate cue,
-    /// no `;` (nor `,` going backward), and at most `window` words.
-    fn open_between(
-        &self,
-        text: &str,
-        cues: &[&Cue],
-        from: usize,
-        to: usize,
-        window: Option<usize>,
-        backward: bool,
-    ) -> bool {
+    /// no `;` or `)` (nor `,` going backward), and at most `window` words.
+    fn open(&self, from: usize, to: usize, window: Option<usize>, backward: bool) -> bool {
         if from > to {
             return false;
         }
-        let gap = &text[from..to];
-        if gap.contains([';', ')']) || (backward && gap.contains(',')) {
+        let gap = from..to;
+        if self.seps.has_semicolon(&gap)
+            || self.seps.has_paren(&gap)
+            || (backward && self.seps.has_comma(&gap))
+        {
             return false;
         }
-        if window.is_some_and(|w| count_words(gap) > w) {
+        if window.is_some_and(|w| more_words_than(&self.text[gap], w)) {
             return false;
         }
-        !cues
-            .iter()
-            .any(|c| c.start >= from && c.end <= to && self.rules[c.rule].category == Category::Terminate)
+        !self.cues.terminated(self.lo, self.hi, from, to)
     }
 }
 
 /// Words (tokens with a letter or digit) in `text`.
-fn count_words(text: &str) -> usize {
+fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split_whitespace()
         .filter(|t| t.chars().any(char::is_alphanumeric))
-        .count()
+}
+
+/// How many words `text` holds.
+fn count_words(text: &str) -> usize {
+    words(text).count()
+}
+
+/// Whether `text` holds more than `n` words (reading no further than needed).
+fn more_words_than(text: &str, n: usize) -> bool {
+    words(text).nth(n).is_some()
 }
 
 /// The span of a year (1900–2099) that follows `at` within its clause:
@@ -566,7 +628,10 @@ fn year_after(text: &str, at: usize, limit: usize) -> Option<Range<usize>> {
     let rest = text.get(at..limit)?;
     let skipped = rest.len() - rest.trim_start_matches([' ', '(']).len();
     let mut start = at + skipped;
-    if text[start..limit].to_ascii_lowercase().starts_with("in ") {
+    if text.as_bytes()[start..limit]
+        .get(..3)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"in "))
+    {
         start += 3;
     }
     let digits = text[start..limit].bytes().take_while(u8::is_ascii_digit).count();

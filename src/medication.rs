@@ -21,7 +21,7 @@ use std::ops::Range;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::attribute::{Amount, Sig, SigParser, StatusCues};
+use crate::attribute::{Amount, ClauseCues, Sig, SigParser, StatusCues};
 use crate::mention::CharCounter;
 
 /// A quantity as written, with its span: a dose, a strength or a rate.
@@ -200,6 +200,14 @@ impl Default for MedicationRules {
     }
 }
 
+/// The status cues of the clause of the drug read last, kept for the next
+/// drug in the same clause ([`MedicationRules::read`]).
+#[derive(Debug, Default)]
+pub struct ClauseCache<'t> {
+    clause: Range<usize>,
+    cues: Option<ClauseCues<'t>>,
+}
+
 /// Where a medication mention stands.
 #[derive(Debug, Clone)]
 pub struct MedicationContext<'s> {
@@ -230,8 +238,15 @@ impl MedicationRules {
         }
     }
 
-    /// Read a drug's instructions and status.
-    pub fn read(&self, text: &str, chars: &mut CharCounter<'_>, at: &MedicationContext<'_>) -> MedicationOut {
+    /// Read a drug's instructions and status. `cache` keeps the status cues
+    /// of the drug's clause for the next drug in it: use one per note.
+    pub fn read<'t>(
+        &self,
+        text: &'t str,
+        chars: &mut CharCounter<'_>,
+        at: &MedicationContext<'_>,
+        cache: &mut ClauseCache<'t>,
+    ) -> MedicationOut {
         let limit = at.limit.max(at.span.end);
         let mut from = at.span.end;
         // "1g QDS PO / PRN": two instructions; read the first up to the slash.
@@ -274,9 +289,20 @@ impl MedicationRules {
             first = more.remove(0);
         }
 
-        let before = &text[at.clause.start.min(at.span.start)..at.span.start];
-        let after_end = at.clause.end.max(sig_end);
-        let cue = self.status.detect(before, &text[sig_end..after_end]);
+        // Status cues: in the clause before the name and after the sig,
+        // found once per clause.
+        let before_start = at.clause.start.min(at.span.start);
+        let clause = before_start..at.clause.end.max(at.span.end);
+        if cache.clause != clause {
+            cache.cues = None;
+        }
+        let cues = cache
+            .cues
+            .get_or_insert_with(|| self.status.clause(&text[clause.clone()]));
+        cache.clause = clause;
+        let cue = self
+            .status
+            .detect_in(cues, at.span.start - before_start, sig_end - before_start);
         let mut out = MedicationOut {
             dosage: first,
             more,
@@ -289,11 +315,7 @@ impl MedicationRules {
         }
         match cue {
             Some(cue) => {
-                let base = if cue.in_before {
-                    at.clause.start.min(at.span.start)
-                } else {
-                    sig_end
-                };
+                let base = if cue.in_before { before_start } else { sig_end };
                 let span = base + cue.cue_span.start..base + cue.cue_span.end;
                 let cue_text = &text[span.clone()];
                 let imperative = cue.started

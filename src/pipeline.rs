@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use crate::context::{ContextRules, Finding, Rule};
-use std::ops::Range;
 
 use crate::allergy::AllergyCues;
 use crate::date::{Anchor, AnchorSource, DateFinder, DateOptions};
@@ -19,7 +18,7 @@ use crate::mention::{
 };
 use crate::note::{parse_note_date, Note};
 use crate::output::Rendered;
-use crate::section::{SectionRules, Sentences};
+use crate::section::{SectionRules, Sentences, Separators};
 use chrono::NaiveDate;
 
 /// The output formats.
@@ -226,16 +225,18 @@ impl Pipeline {
         let mut matches = self.matcher.find_folded(text, &folded);
         let entries = self.matcher.entries();
         matches.retain(|m| !self.ambiguity.vetoes(text, m, &entries[m.entry]));
-        let mut sentences = Sentences::new(text);
         let sections = self.sections.find(text);
+        // Section bodies are sorted and do not overlap: the one holding a span
+        // is the last starting at or before it.
         let section_of = |start: usize, end: usize| {
-            sections
-                .iter()
-                .rev()
-                .find(|s| s.body.start <= start && end <= s.body.end)
+            let i = sections.partition_point(|s| s.body.start <= start);
+            i.checked_sub(1)
+                .map(|i| &sections[i])
+                .filter(|s| end <= s.body.end)
         };
         // "DH: nil": a statement of no medications.
         if let Some(entry) = self.no_medications {
+            let mut nil = Vec::new();
             for s in sections.iter().filter(|s| s.name == "drug_history") {
                 let body = &text[s.body.clone()];
                 let word = body.trim().trim_end_matches('.');
@@ -246,20 +247,20 @@ impl Pipeline {
                     let start = s.body.start + body.find(word).unwrap_or(0);
                     let at = matches.partition_point(|m| m.start < start);
                     if matches.get(at).is_none_or(|m| m.start >= start + word.len()) {
-                        matches.insert(
-                            at,
-                            Match {
-                                start,
-                                end: start + word.len(),
-                                entry,
-                            },
-                        );
+                        nil.push(Match {
+                            start,
+                            end: start + word.len(),
+                            entry,
+                        });
                     }
                 }
             }
+            insert_sorted(&mut matches, nil);
         }
+        let mut sentences = Sentences::avoiding(text, &matches);
         // A sentence end inside a finding ("C. diff") is no sentence end.
         sentences.keep_whole(matches.iter().map(|m| m.start..m.end));
+        let seps = Separators::new(text);
         // "paracetamol OD" with no dose where a problem is presented is an
         // overdose, not a frequency.
         for i in 0..matches.len() {
@@ -269,7 +270,7 @@ impl Pipeline {
             }
             let next = matches.get(i + 1).map_or(text.len(), |n| n.start);
             let sentence = sentences.around(m.start);
-            let limit = next.min(clause_of(text, &sentence, &(m.start..m.end)).end);
+            let limit = next.min(seps.clause(&sentence, &(m.start..m.end)).end);
             let section = section_of(m.start, m.end).map(|s| s.name);
             if let Some(od_end) = self
                 .medications
@@ -286,6 +287,7 @@ impl Pipeline {
             }
         }
         let cues = self.context.cues(text, &folded, &matches);
+        let cues = self.context.index(&cues);
 
         // The note's date: the record's own, else the run's, else the head's.
         let record_date = note
@@ -307,11 +309,18 @@ impl Pipeline {
             _ => "none",
         };
         let mut found_dates = self.dates.find(text, anchor.as_ref(), &self.date_options);
-        // A finding's own words are never a date.
+        // A finding's own words are never a date. `reach[i]`: the furthest
+        // end of the first `i` findings.
+        let reach: Vec<usize> = matches
+            .iter()
+            .scan(0, |far, m| {
+                *far = m.end.max(*far);
+                Some(*far)
+            })
+            .collect();
         found_dates.retain(|d| {
-            !matches
-                .iter()
-                .any(|m| m.start < d.span.end && d.span.start < m.end)
+            let before_end = matches.partition_point(|m| m.start < d.span.end);
+            before_end == 0 || reach[before_end - 1] <= d.span.start
         });
         let spans: Vec<std::ops::Range<usize>> = matches.iter().map(|m| m.start..m.end).collect();
 
@@ -344,13 +353,14 @@ impl Pipeline {
             .collect();
 
         let mut mentions = Vec::with_capacity(matches.len());
+        let mut status_cues = crate::medication::ClauseCache::default();
         for (i, m) in matches.iter().enumerate() {
             let entry = &entries[m.entry];
             let start = chars.at(m.start);
             let end = chars.at(m.end);
             let section = section_of(m.start, m.end);
             let sentence = sentences.around(m.start);
-            let clause = clause_of(text, &sentence, &(m.start..m.end));
+            let clause = seps.clause(&sentence, &(m.start..m.end));
             let allergen = matches!(entry.kind, Kind::Medication | Kind::Allergy)
                 && !entry.statement
                 && self
@@ -364,6 +374,7 @@ impl Pipeline {
                 self.context.assess(
                     text,
                     &cues,
+                    &seps,
                     sentence.clone(),
                     section,
                     &Finding {
@@ -404,6 +415,7 @@ impl Pipeline {
                             section,
                             negated: assessment.assertion.negated,
                         },
+                        &mut status_cues,
                     )
                 })
             });
@@ -413,7 +425,7 @@ impl Pipeline {
                 overridden: false,
             });
             let attached =
-                crate::date::attach::attach(text, &found_dates, &sentence, &(m.start..m.end), &spans);
+                crate::date::attach::attach(&seps, &found_dates, &sentence, &(m.start..m.end), &spans);
             let a = &assessment.assertion;
             // A resolution cue ("resolved") ends the finding: a date after it
             // is when, and without one the cue itself says so.
@@ -554,16 +566,22 @@ impl Pipeline {
     }
 }
 
-/// The clause around `span` in its sentence: from after the last `,` or `;`
-/// before it to before the next one after it. It always holds `span`, even
-/// where the sentence does not.
-fn clause_of(text: &str, sentence: &Range<usize>, span: &Range<usize>) -> Range<usize> {
-    let (from, to) = (sentence.start.min(span.start), sentence.end.max(span.end));
-    let start = text[from..span.start]
-        .rfind([',', ';'])
-        .map_or(from, |i| from + i + 1);
-    let end = text[span.end..to].find([',', ';']).map_or(to, |i| span.end + i);
-    start..end
+/// Merge `extra` (sorted by start) into `matches` (sorted by start), each
+/// before the match it was found before.
+fn insert_sorted(matches: &mut Vec<Match>, extra: Vec<Match>) {
+    if extra.is_empty() {
+        return;
+    }
+    let old = std::mem::take(matches);
+    matches.reserve(old.len() + extra.len());
+    let mut old = old.into_iter().peekable();
+    for m in extra {
+        while let Some(o) = old.next_if(|o| o.start < m.start) {
+            matches.push(o);
+        }
+        matches.push(m);
+    }
+    matches.extend(old);
 }
 
 /// Link allergens to their reactions, and let a real allergy override an
@@ -582,10 +600,12 @@ fn link_allergies(text: &str, mentions: &mut [Mention<'_>]) {
             if mentions[r].kind != Kind::Problem || !crate::allergy::is_reaction(text, &allergen, &reaction) {
                 continue;
             }
-            // A nearer allergen before the reaction takes it.
-            let nearer = allergens.iter().any(|&o| {
-                mentions[o].bytes.start > allergen.start && mentions[o].bytes.start < reaction.start
-            });
+            // A nearer allergen before the reaction takes it (allergens are
+            // in text order: look at the next one).
+            let next = allergens.partition_point(|&o| mentions[o].bytes.start <= allergen.start);
+            let nearer = allergens
+                .get(next)
+                .is_some_and(|&o| mentions[o].bytes.start < reaction.start);
             if nearer {
                 continue;
             }
@@ -698,14 +718,6 @@ mod tests {
             .mentions
             .iter()
             .any(|m| m.text == "C. diff" && m.assertion.negated));
-    }
-
-    #[test]
-    fn clauses_hold_their_finding() {
-        let text = "on aspirin. and more";
-        // Even given a sentence that ends inside the finding.
-        assert_eq!(clause_of(text, &(0..6), &(3..10)), 0..10);
-        assert_eq!(clause_of("a, b; c", &(2..4), &(1..3)), 1..4);
     }
 
     #[test]

@@ -30,4 +30,4 @@ pub use sig::{
     route_snomed, Amount, Attr, Duration, Form, Frequency, MaxDose, Per, Route, Sig, SigParser, SnomedRoute,
     ROUTE_SNOMED,
 };
-pub use status::{MedStatus, StatusCue, StatusCues};
+pub use status::{ClauseCues, MedStatus, StatusCue, StatusCues};

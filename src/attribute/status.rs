@@ -16,6 +16,11 @@
 //!
 //! "switched from X to Y": X gets the "switched from" cue (stopped); for Y,
 //! the words "switched … to" right before it are a start.
+//!
+//! A clause is read once ([`StatusCues::clause`]): its cue matches and its
+//! words are listed, and each drug in it ([`StatusCues::detect_in`]) picks
+//! from those lists by position, so a clause of many drugs and cues costs
+//! time in proportion to its length, not to drugs × cues × length.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -393,139 +398,324 @@ impl StatusCues {
     /// drug name; `after` is the text after the drug name to the end of the
     /// clause. The cue's span is relative to the string it was found in.
     pub fn detect(&self, before: &str, after: &str) -> Option<StatusCue> {
-        let mut best: Option<(usize, StatusCue)> = None;
-        let mut offer = |distance: usize, cue: StatusCue| {
-            let better = match &best {
-                None => true,
-                Some((d, have)) => distance < *d || (distance == *d && cue.in_before && !have.in_before),
-            };
-            if better {
-                best = Some((distance, cue));
-            }
-        };
-
-        if let Some(m) = self.switched_to.find(before) {
-            offer(
-                0,
-                StatusCue {
-                    status: Active,
-                    cue_span: m.start()..m.end(),
-                    in_before: true,
-                    started: true,
-                    change: None,
-                },
-            );
-        }
-        // Before: the last acceptable cue is the nearest.
-        for c in self.before.captures_iter(before) {
-            let (Some(cue), Some(all)) = (c.name("cue"), c.get(0)) else {
-                continue;
-            };
-            let Some(&i) = self.before_rules.get(&normalize(cue.as_str())) else {
-                continue;
-            };
-            let rule = &RULES[i];
-            let between = &before[cue.end()..];
-            if !self.allowed(rule, &before[..cue.start()], between) {
-                continue;
-            }
-            let change = match rule.cue {
-                Change => Some(match c.name("to") {
-                    Some(_) => all.as_str().to_string(),
-                    None => match self.leading_to.find(after) {
-                        Some(t) => format!("{} {}", cue.as_str(), t.as_str().trim()),
-                        None => cue.as_str().to_string(),
-                    },
-                }),
-                _ => None,
-            };
-            let distance = self.distance(between);
-            let span = cue.start()..c.name("to").map_or(cue.end(), |t| t.end());
-            offer(
-                distance,
-                StatusCue {
-                    status: rule.status,
-                    cue_span: span,
-                    in_before: true,
-                    started: rule.cue == Started,
-                    change,
-                },
-            );
-        }
-        // After: the first acceptable cue is the nearest.
-        for c in self.after.captures_iter(after) {
-            let Some(cue) = c.name("cue") else { continue };
-            let Some(&i) = self.after_rules.get(&normalize(cue.as_str())) else {
-                continue;
-            };
-            let rule = &RULES[i];
-            let between = &after[..cue.start()];
-            if !self.allowed(rule, between, between) {
-                continue;
-            }
-            let (span, change) = match rule.cue {
-                Change => {
-                    let end = c.name("to").map_or(cue.end(), |t| t.end());
-                    (cue.start()..end, Some(after[cue.start()..end].to_string()))
-                }
-                _ => (cue.start()..cue.end(), None),
-            };
-            offer(
-                self.distance(between),
-                StatusCue {
-                    status: rule.status,
-                    cue_span: span,
-                    in_before: false,
-                    started: rule.cue == Started,
-                    change,
-                },
-            );
-            break;
-        }
-        best.map(|(_, cue)| cue)
+        self.nearest(&self.clause(before), before.len(), &self.clause(after), 0)
     }
 
-    /// Whether a cue may count: not negated by the word before it, and near
-    /// enough to the drug when its rule says so. `preceding` is the text
-    /// before the cue; `between` the text between the cue and the drug.
-    fn allowed(&self, rule: &Rule, preceding: &str, between: &str) -> bool {
+    /// Find the cues and words of a clause once, for every drug named in it
+    /// ([`StatusCues::detect_in`]).
+    pub fn clause<'t>(&self, text: &'t str) -> ClauseCues<'t> {
+        let words = Words::new(self, text);
+        let before = self
+            .before
+            .captures_iter(text)
+            .filter_map(|c| self.found(&c, true, &words))
+            .collect();
+        let after = self
+            .after
+            .captures_iter(text)
+            .filter_map(|c| self.found(&c, false, &words))
+            .collect();
+        ClauseCues {
+            text,
+            before,
+            after,
+            words,
+        }
+    }
+
+    /// The nearest status cue for the drug whose name starts at byte `name`
+    /// of a clause and whose instructions end at `sig_end`: the same as
+    /// [`StatusCues::detect`] on the clause's text before `name` and after
+    /// `sig_end`, with the cue's span relative to those texts. Each drug
+    /// costs the cues of its clause, not a new reading of it.
+    pub fn detect_in(&self, clause: &ClauseCues<'_>, name: usize, sig_end: usize) -> Option<StatusCue> {
+        let text = clause.text;
+        let sig_end = sig_end.clamp(name, text.len());
+        // Cue phrases start with a letter and end with a letter (then `\b`)
+        // or a dot. A cut between two letters, or after a word character
+        // other than a letter before a letter, reads `\b` differently from
+        // the whole clause: read the two texts on their own then.
+        let letter = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii());
+        let cut_name = letter(text[..name].chars().next_back());
+        let cut_sig = word(text[..sig_end].chars().next_back()) && letter(text[sig_end..].chars().next());
+        if cut_name || cut_sig {
+            return self.detect(&text[..name], &text[sig_end..]);
+        }
+        self.nearest(clause, name, clause, sig_end)
+    }
+
+    /// The nearest cue for a drug between `b.text[..name]` and
+    /// `a.text[sig_end..]` (one clause, or two texts for [`StatusCues::detect`]).
+    fn nearest(
+        &self,
+        b: &ClauseCues<'_>,
+        name: usize,
+        a: &ClauseCues<'_>,
+        sig_end: usize,
+    ) -> Option<StatusCue> {
+        let before = &b.text[..name];
+        let after = &a.text[sig_end..];
+        let switched = self.switched_to.find(before).map(|m| {
+            let cue = StatusCue {
+                status: Active,
+                cue_span: m.start()..m.end(),
+                in_before: true,
+                started: true,
+                change: None,
+            };
+            (0, cue)
+        });
+        let cue_before = self
+            .nearest_before(b, name)
+            .map(|(d, f)| (d, self.before_cue(&f, before, after)));
+        let cue_after = self.first_after(a, sig_end).map(|(d, f)| {
+            let rule = &RULES[f.rule];
+            let span = f.cue.start - sig_end..f.cue.end - sig_end;
+            let (span, change) = match rule.cue {
+                Change => {
+                    let end = f.to.as_ref().map_or(f.cue.end, |t| t.end) - sig_end;
+                    (span.start..end, Some(after[span.start..end].to_string()))
+                }
+                _ => (span, None),
+            };
+            let cue = StatusCue {
+                status: rule.status,
+                cue_span: span,
+                in_before: false,
+                started: rule.cue == Started,
+                change,
+            };
+            (d, cue)
+        });
+        // Offered in this order, a later cue wins only when strictly nearer:
+        // on a tie the cue before the drug wins.
+        [switched, cue_before, cue_after]
+            .into_iter()
+            .flatten()
+            .reduce(|best, next| if next.0 < best.0 { next } else { best })
+            .map(|(_, cue)| cue)
+    }
+
+    /// The acceptable cue before the drug at `name` with the fewest words
+    /// between (the first of equals), and that number.
+    fn nearest_before(&self, b: &ClauseCues<'_>, name: usize) -> Option<(usize, Found)> {
+        let mut best: Option<(usize, Found)> = None;
+        let mut offer = |f: &Found| {
+            let (distance, first, _) = b.words.between(self, f.cue.end, name);
+            let better = best.as_ref().is_none_or(|(d, _)| distance < *d);
+            if better && !f.negated && self.near_enough(&RULES[f.rule], distance, first) {
+                best = Some((distance, f.clone()));
+            }
+        };
+        // The clause's matches that end before the name are those of the
+        // text before it; one running into the name is read again there.
+        let inside = b.before.partition_point(|f| f.whole.end <= name);
+        b.before[..inside].iter().for_each(&mut offer);
+        if let Some(cut) = b.before.get(inside).filter(|f| f.whole.start < name) {
+            let before = &b.text[..name];
+            let mut at = cut.whole.start;
+            while let Some(c) = self.before.captures_at(before, at) {
+                at = c.get(0).map_or(before.len(), |m| m.end());
+                if let Some(f) = self.found(&c, true, &b.words) {
+                    offer(&f);
+                }
+            }
+        }
+        best
+    }
+
+    /// The first acceptable cue after `sig_end`, and the words between.
+    fn first_after(&self, a: &ClauseCues<'_>, sig_end: usize) -> Option<(usize, Found)> {
+        let accept = |f: &Found| {
+            let (distance, first, last) = a.words.between(self, sig_end, f.cue.start);
+            let rule = &RULES[f.rule];
+            (!self.negated(rule, last) && self.near_enough(rule, distance, first)).then_some(distance)
+        };
+        // The clause's matches from `sig_end` on are those of the text after
+        // it, unless one runs across `sig_end`: then read from there.
+        let from = a.after.partition_point(|f| f.whole.start < sig_end);
+        if from == 0 || a.after[from - 1].whole.end <= sig_end {
+            return a.after[from..]
+                .iter()
+                .find_map(|f| accept(f).map(|d| (d, f.clone())));
+        }
+        let mut at = sig_end;
+        while let Some(c) = self.after.captures_at(a.text, at) {
+            at = c.get(0).map_or(a.text.len(), |m| m.end());
+            if let Some(f) = self.found(&c, false, &a.words) {
+                if let Some(d) = accept(&f) {
+                    return Some((d, f));
+                }
+            }
+        }
+        None
+    }
+
+    /// The status cue for a cue found before the drug.
+    fn before_cue(&self, f: &Found, before: &str, after: &str) -> StatusCue {
+        let rule = &RULES[f.rule];
+        let cue = &before[f.cue.clone()];
+        let change = match rule.cue {
+            Change => Some(match f.to {
+                Some(_) => before[f.whole.clone()].to_string(),
+                None => match self.leading_to.find(after) {
+                    Some(t) => format!("{cue} {}", t.as_str().trim()),
+                    None => cue.to_string(),
+                },
+            }),
+            _ => None,
+        };
+        StatusCue {
+            status: rule.status,
+            cue_span: f.cue.start..f.to.as_ref().map_or(f.cue.end, |t| t.end),
+            in_before: true,
+            started: rule.cue == Started,
+            change,
+        }
+    }
+
+    /// A cue match with its rule, or `None` when no rule of its side names it.
+    fn found(&self, c: &regex::Captures<'_>, before: bool, words: &Words<'_>) -> Option<Found> {
+        let (cue, whole) = (c.name("cue")?, c.get(0)?);
+        let rules = if before {
+            &self.before_rules
+        } else {
+            &self.after_rules
+        };
+        let rule = *rules.get(&normalize(cue.as_str()))?;
+        Some(Found {
+            whole: whole.range(),
+            cue: cue.range(),
+            to: c.name("to").map(|t| t.range()),
+            rule,
+            negated: self.negated(&RULES[rule], words.last_before(cue.start())),
+        })
+    }
+
+    /// Whether the word before a cue (`prev`) cancels it ("not stopped").
+    fn negated(&self, rule: &Rule, prev: Option<&str>) -> bool {
         let starts_negative = ["not", "no", "never", "non", "did", "does"]
             .iter()
             .any(|n| rule.phrase.starts_with(n));
-        if !starts_negative {
-            let prev = self
-                .word
-                .find_iter(preceding)
-                .last()
-                .map(|m| m.as_str().to_lowercase());
-            if let Some(p) = prev {
-                if NEGATORS.contains(&p.as_str()) || p.ends_with("n't") {
-                    return false;
-                }
-            }
-        }
-        if let Some(limit) = rule.near {
-            if self.distance(between) > limit {
-                return false;
-            }
-            let words: Vec<&str> = self.word.find_iter(between).map(|m| m.as_str()).collect();
-            if rule.phrase == "on" {
-                if let Some(first) = words.first() {
-                    if NOT_AFTER_ON.iter().any(|w| first.eq_ignore_ascii_case(w)) {
-                        return false;
-                    }
-                }
-            }
-        }
-        true
+        !starts_negative
+            && prev
+                .map(str::to_lowercase)
+                .is_some_and(|p| NEGATORS.contains(&p.as_str()) || p.ends_with("n't"))
     }
 
-    /// Words between a cue and the drug, not counting sig words.
-    fn distance(&self, between: &str) -> usize {
-        self.word
-            .find_iter(between)
-            .filter(|m| !self.sig_word.is_match(m.as_str()))
-            .count()
+    /// Whether a cue is near enough to the drug when its rule says so:
+    /// `distance` counts the words between them that are not sig words, and
+    /// `first` is the first word between.
+    fn near_enough(&self, rule: &Rule, distance: usize, first: Option<&str>) -> bool {
+        let Some(limit) = rule.near else { return true };
+        distance <= limit
+            && !(rule.phrase == "on"
+                && first.is_some_and(|f| NOT_AFTER_ON.iter().any(|w| f.eq_ignore_ascii_case(w))))
+    }
+
+    /// Whether a word is sig vocabulary (dose, unit, frequency, route).
+    fn is_sig(&self, word: &str) -> bool {
+        self.sig_word.is_match(word)
+    }
+}
+
+/// The status cues and words of one clause, found once
+/// ([`StatusCues::clause`]) and shared by the drugs named in it.
+pub struct ClauseCues<'t> {
+    text: &'t str,
+    /// Matches of the before-the-drug cues, in order.
+    before: Vec<Found>,
+    /// Matches of the after-the-drug cues, in order.
+    after: Vec<Found>,
+    words: Words<'t>,
+}
+
+impl std::fmt::Debug for ClauseCues<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClauseCues")
+            .field("before", &self.before.len())
+            .field("after", &self.after.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One cue match in a clause.
+#[derive(Debug, Clone)]
+struct Found {
+    /// The whole match (the cue and any dose-change target).
+    whole: Range<usize>,
+    cue: Range<usize>,
+    /// The dose-change target ("to 10mg").
+    to: Option<Range<usize>>,
+    /// Index into [`RULES`].
+    rule: usize,
+    /// The word before the cue cancels it (for cues before the drug, whose
+    /// preceding text is the clause's).
+    negated: bool,
+}
+
+/// The words of a text (runs of the word pattern), listed once, with how
+/// many are not sig words. The pattern's first character is one of its
+/// later ones, so the words of `text[x..y]` are those of `text` inside it,
+/// the one cut at `x` read from its first letter or digit after `x`, and
+/// the one cut at `y` read up to `y`.
+struct Words<'t> {
+    text: &'t str,
+    spans: Vec<Range<usize>>,
+    /// `plain[i]`: how many of the first `i` words are not sig words.
+    plain: Vec<usize>,
+}
+
+impl<'t> Words<'t> {
+    fn new(cues: &StatusCues, text: &'t str) -> Words<'t> {
+        let spans: Vec<Range<usize>> = cues.word.find_iter(text).map(|m| m.range()).collect();
+        let mut plain = Vec::with_capacity(spans.len() + 1);
+        plain.push(0);
+        for w in &spans {
+            let n = plain[plain.len() - 1] + usize::from(!cues.is_sig(&text[w.clone()]));
+            plain.push(n);
+        }
+        Words { text, spans, plain }
+    }
+
+    /// The last word of `text[..at]`.
+    fn last_before(&self, at: usize) -> Option<&'t str> {
+        let i = self.spans.partition_point(|w| w.start < at);
+        let w = self.spans.get(i.checked_sub(1)?)?;
+        Some(&self.text[w.start..w.end.min(at)])
+    }
+
+    /// The words of `text[x..y]`: how many are not sig words, the first and
+    /// the last.
+    fn between(&self, cues: &StatusCues, x: usize, y: usize) -> (usize, Option<&'t str>, Option<&'t str>) {
+        let mut pieces: [Option<&'t str>; 2] = [None, None];
+        let mut count = 0;
+        let mut from = self.spans.partition_point(|w| w.end <= x);
+        let to = self.spans.partition_point(|w| w.start < y);
+        // A word cut at `x`: read from its first letter or digit.
+        if let Some(w) = self.spans.get(from).filter(|w| w.start < x && from < to) {
+            let rest = &self.text[x..w.end.min(y)];
+            if let Some(q) = rest.find(|c: char| c.is_ascii_alphanumeric() || matches!(c, 'µ' | 'μ')) {
+                pieces[0] = Some(&rest[q..]);
+                count += usize::from(!cues.is_sig(&rest[q..]));
+            }
+            from += 1;
+        }
+        if from < to {
+            // The words inside, the last perhaps cut at `y`.
+            let last = &self.spans[to - 1];
+            let whole_to = if last.end > y { to - 1 } else { to };
+            count += self.plain[whole_to] - self.plain[from];
+            let cut = &self.text[last.start..last.end.min(y)];
+            if whole_to < to {
+                count += usize::from(!cues.is_sig(cut));
+            }
+            let first_word = &self.spans[from];
+            let first_word = &self.text[first_word.start..first_word.end.min(y)];
+            pieces = [pieces[0].or(Some(first_word)), Some(cut)];
+        }
+        (count, pieces[0], pieces[1].or(pieces[0]))
     }
 }
 
@@ -682,5 +872,241 @@ mod tests {
                 "completed"
             ]
         );
+    }
+
+    /// The first implementation, which read the two texts again for each
+    /// cue: the oracle the clause-at-once reading must agree with.
+    fn reference(cues: &StatusCues, before: &str, after: &str) -> Option<StatusCue> {
+        let distance = |between: &str| {
+            cues.word
+                .find_iter(between)
+                .filter(|m| !cues.sig_word.is_match(m.as_str()))
+                .count()
+        };
+        let allowed = |rule: &Rule, preceding: &str, between: &str| {
+            let prev = cues.word.find_iter(preceding).last().map(|m| m.as_str());
+            let first = cues.word.find_iter(between).next().map(|m| m.as_str());
+            !cues.negated(rule, prev) && cues.near_enough(rule, distance(between), first)
+        };
+        let mut best: Option<(usize, StatusCue)> = None;
+        let mut offer = |distance: usize, cue: StatusCue| {
+            let better = match &best {
+                None => true,
+                Some((d, have)) => distance < *d || (distance == *d && cue.in_before && !have.in_before),
+            };
+            if better {
+                best = Some((distance, cue));
+            }
+        };
+        if let Some(m) = cues.switched_to.find(before) {
+            let cue = StatusCue {
+                status: Active,
+                cue_span: m.start()..m.end(),
+                in_before: true,
+                started: true,
+                change: None,
+            };
+            offer(0, cue);
+        }
+        for c in cues.before.captures_iter(before) {
+            let (cue, all) = (c.name("cue").unwrap(), c.get(0).unwrap());
+            let Some(&i) = cues.before_rules.get(&normalize(cue.as_str())) else {
+                continue;
+            };
+            let rule = &RULES[i];
+            let between = &before[cue.end()..];
+            if !allowed(rule, &before[..cue.start()], between) {
+                continue;
+            }
+            let change = (rule.cue == Change).then(|| match c.name("to") {
+                Some(_) => all.as_str().to_string(),
+                None => match cues.leading_to.find(after) {
+                    Some(t) => format!("{} {}", cue.as_str(), t.as_str().trim()),
+                    None => cue.as_str().to_string(),
+                },
+            });
+            let span = cue.start()..c.name("to").map_or(cue.end(), |t| t.end());
+            let cue = StatusCue {
+                status: rule.status,
+                cue_span: span,
+                in_before: true,
+                started: rule.cue == Started,
+                change,
+            };
+            offer(distance(between), cue);
+        }
+        for c in cues.after.captures_iter(after) {
+            let cue = c.name("cue").unwrap();
+            let Some(&i) = cues.after_rules.get(&normalize(cue.as_str())) else {
+                continue;
+            };
+            let rule = &RULES[i];
+            let between = &after[..cue.start()];
+            if !allowed(rule, between, between) {
+                continue;
+            }
+            let (span, change) = match rule.cue {
+                Change => {
+                    let end = c.name("to").map_or(cue.end(), |t| t.end());
+                    (cue.start()..end, Some(after[cue.start()..end].to_string()))
+                }
+                _ => (cue.start()..cue.end(), None),
+            };
+            let cue = StatusCue {
+                status: rule.status,
+                cue_span: span,
+                in_before: false,
+                started: rule.cue == Started,
+                change,
+            };
+            offer(distance(between), cue);
+            break;
+        }
+        best.map(|(_, cue)| cue)
+    }
+
+    #[test]
+    fn each_drug_of_a_clause_gets_its_nearest_cue() {
+        let cues = StatusCues::new();
+        let clause = "stopped ramipril 5mg OD held bisoprolol then started amlodipine and continue aspirin";
+        let clause_cues = cues.clause(clause);
+        let got: Vec<(&str, Option<&str>, bool)> = ["ramipril", "bisoprolol", "amlodipine", "aspirin"]
+            .iter()
+            .map(|drug| {
+                let name = clause.find(drug).unwrap();
+                let sig_end = name + drug.len() + if *drug == "ramipril" { 7 } else { 0 };
+                let cue = cues.detect_in(&clause_cues, name, sig_end).unwrap();
+                let side = if cue.in_before {
+                    &clause[..name]
+                } else {
+                    &clause[sig_end..]
+                };
+                (*drug, Some(&side[cue.cue_span.clone()]), cue.in_before)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // "stopped" right before; "held" after the sig is as near, and
+                // on a tie the cue before wins.
+                ("ramipril", Some("stopped"), true),
+                ("bisoprolol", Some("held"), true),
+                ("amlodipine", Some("started"), true),
+                ("aspirin", Some("continue"), true),
+            ]
+        );
+        // A drug with no cue before it takes the first one after it.
+        let clause = "aspirin 75mg OD stopped and ramipril";
+        let cue = cues.detect_in(&cues.clause(clause), 0, 15).unwrap();
+        assert_eq!((cue.status, cue.in_before, cue.cue_span), (Stopped, false, 1..8));
+    }
+
+    #[test]
+    fn a_cue_running_into_the_drug_is_read_again() {
+        // In the whole clause "increased to 10 aspirin" takes "aspirin" as
+        // the unit of the dose change; before the drug it ends at "10".
+        let cues = StatusCues::new();
+        let clause = "ramipril increased to 10 aspirin";
+        let name = clause.find("aspirin").unwrap();
+        let clause_cues = cues.clause(clause);
+        assert!(clause_cues
+            .before
+            .iter()
+            .any(|f| f.whole.start < name && f.whole.end > name));
+        let got = cues.detect_in(&clause_cues, name, clause.len());
+        assert_eq!(got, reference(&cues, &clause[..name], ""));
+        assert_eq!(got.and_then(|c| c.change).as_deref(), Some("increased to 10 "));
+    }
+
+    /// Words that make cues, sig words, negators, drugs and awkward
+    /// characters.
+    fn clause_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let words = prop::sample::select(vec![
+            "started",
+            "on",
+            "not",
+            "never",
+            "didn't",
+            "no",
+            "nil",
+            "stopped",
+            "held",
+            "on hold",
+            "increased",
+            "to",
+            "10",
+            "10mg",
+            "from",
+            "dose",
+            "switched",
+            "changed",
+            "plan",
+            "plan:",
+            "start",
+            "continue",
+            "cont",
+            "cont.",
+            "new",
+            "taking",
+            "examination",
+            "the",
+            "course",
+            "completed",
+            "d/c'd",
+            "5mg",
+            "OD",
+            "PRN",
+            "x5/7",
+            "aspirin",
+            "ramipril",
+            "co-amoxiclav",
+            "µg",
+            "é",
+            "e\u{301}",
+            "\u{212a}",
+            "ſ",
+            "_",
+            "’",
+            "'",
+            "-",
+            ".",
+            "/",
+            "%",
+            ",",
+            ";",
+            "(",
+            "x",
+        ]);
+        let glue = prop::sample::select(vec![" ", " ", " ", "", "-", "  ", "\t"]);
+        prop::collection::vec((words, glue), 0..30)
+            .prop_map(|parts| parts.iter().map(|(w, g)| format!("{w}{g}")).collect::<String>())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Reading a clause once gives, for every drug and any end of its
+        /// instructions, what reading its two sides afresh gives.
+        #[test]
+        fn clause_at_once_agrees_with_fresh_reading(clause in clause_text(), pick in 0usize..1000) {
+            let cues = StatusCues::new();
+            let clause_cues = cues.clause(&clause);
+            let bounds: Vec<usize> = clause.char_indices().map(|(i, _)| i).chain([clause.len()]).collect();
+            for drug in ["aspirin", "ramipril", "co-amoxiclav"] {
+                for (name, _) in clause.match_indices(drug) {
+                    let after: Vec<usize> = bounds.iter().copied().filter(|&b| b >= name + drug.len()).collect();
+                    let sig_end = after[pick % after.len()];
+                    let (before, rest) = (&clause[..name], &clause[sig_end..]);
+                    let want = reference(&cues, before, rest);
+                    proptest::prop_assert_eq!(&cues.detect(before, rest), &want);
+                    proptest::prop_assert_eq!(&cues.detect_in(&clause_cues, name, sig_end), &want);
+                }
+            }
+        }
     }
 }

@@ -133,7 +133,7 @@ fn resources<'a>(
     ));
 
     let mut targets = Vec::new();
-    for m in &ex.mentions {
+    for (i, m) in ex.mentions.iter().enumerate() {
         let Some(fhir) = &m.fhir else { continue };
         let derivation = derivation(&doc_ref_string, m.start, m.end);
         let resource = match fhir.resource_type {
@@ -162,7 +162,7 @@ fn resources<'a>(
             )),
             "AllergyIntolerance" => Resource::AllergyIntolerance(allergy_intolerance(
                 ex,
-                m,
+                i,
                 fhir.id.clone(),
                 derivation,
                 patient_ref(),
@@ -468,7 +468,7 @@ fn medication_statement<'a>(
 
 fn allergy_intolerance<'a>(
     ex: &'a Extraction<'a>,
-    m: &'a Mention<'a>,
+    index: usize,
     id: String,
     extension: Vec<DerivationReference>,
     patient: Reference,
@@ -476,6 +476,7 @@ fn allergy_intolerance<'a>(
 ) -> AllergyIntolerance<'a> {
     const CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
     const VERIFICATION: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
+    let m = &ex.mentions[index];
     let a = &m.assertion;
     let (clinical, verification) = if a.negated {
         (("inactive", "Inactive"), ("refuted", "Refuted"))
@@ -490,7 +491,14 @@ fn allergy_intolerance<'a>(
         .allergy
         .iter()
         .flat_map(|x| &x.reactions)
-        .filter_map(|rid| ex.mentions.iter().find(|r| r.id == *rid))
+        // Reactions follow their allergen closely: look from it on first.
+        .filter_map(|rid| {
+            let same = |r: &&Mention<'_>| r.id == *rid;
+            ex.mentions[index..]
+                .iter()
+                .find(same)
+                .or_else(|| ex.mentions.iter().find(same))
+        })
         .map(concept)
         .collect();
     AllergyIntolerance {

@@ -18,6 +18,7 @@ mod medication;
 mod outputs;
 mod properties;
 mod report;
+mod scale;
 pub mod schema;
 mod serve;
 mod snapshots;
