@@ -540,17 +540,9 @@ pub fn parse_record(bytes: &[u8], origin: Origin) -> Result<Note, RecordError> {
     strip_bom(&mut text);
     let date = match raw.date {
         None => None,
-        Some(Value::String(date)) => match parse_note_date(&date) {
+        Some(Value::String(date)) => match record_date(&date) {
             Ok(date) => Some(date),
-            Err(reason) => {
-                return fail(
-                    Some(id),
-                    RecordErrorKind::BadValue {
-                        field: "date",
-                        reason,
-                    },
-                )
-            }
+            Err(kind) => return fail(Some(id), kind),
         },
         Some(_) => {
             return fail(
@@ -581,6 +573,14 @@ pub fn parse_record(bytes: &[u8], origin: Origin) -> Result<Note, RecordError> {
         date,
         patient,
         origin,
+    })
+}
+
+/// A record's `date` field as a note date, or the record's rejection.
+pub(crate) fn record_date(date: &str) -> Result<String, RecordErrorKind> {
+    parse_note_date(date).map_err(|reason| RecordErrorKind::BadValue {
+        field: "date",
+        reason,
     })
 }
 

@@ -16,8 +16,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use csv_core::ReadRecordResult;
 
 use crate::error::{Origin, RecordError, RecordErrorKind};
-use crate::input::{CsvColumns, DEFAULT_MAX_NOTE_BYTES};
-use crate::note::{parse_note_date, strip_bom, Note};
+use crate::input::{record_date, CsvColumns, DEFAULT_MAX_NOTE_BYTES};
+use crate::note::{strip_bom, Note};
 
 /// The most header columns kept.
 const MAX_COLUMNS: usize = 1 << 16;
@@ -168,17 +168,9 @@ impl CsvRecords {
         }
         let date = match date_col.map(|i| field(i, "date")) {
             None | Some(Ok("")) => None,
-            Some(Ok(date)) => match parse_note_date(date) {
+            Some(Ok(date)) => match record_date(date) {
                 Ok(date) => Some(date),
-                Err(reason) => {
-                    return fail(
-                        Some(id),
-                        RecordErrorKind::BadValue {
-                            field: "date",
-                            reason,
-                        },
-                    )
-                }
+                Err(kind) => return fail(Some(id), kind),
             },
             Some(Err(kind)) => return fail(Some(id), kind),
         };
